@@ -1,0 +1,150 @@
+package dev.engram;
+
+import dev.engram.decay.DecayPolicy;
+import dev.engram.decay.RankingWeights;
+import dev.engram.internal.DefaultMemoryStore;
+import dev.engram.internal.InMemoryBackend;
+import dev.engram.spi.Embedder;
+import dev.engram.spi.MemoryBackend;
+import dev.engram.spi.MemoryPipeline;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * Entry point: builds a {@link MemoryStore} over a backend.
+ *
+ * {@snippet :
+ * try (MemoryStore memory = Engram.inMemory()) {
+ *   memory.add(Scope.user("alice"), "I am allergic to peanuts");
+ *   memory.search(Scope.user("alice"), "peanuts").forEach(System.out::println);
+ * }
+ * }
+ *
+ * <p>For a persistent store with hybrid search, see memory-retrieval's {@code EmbeddedMemory}.
+ */
+public final class Engram {
+  private Engram() {}
+
+  /** A store in this process's memory, lexical search only, every default. */
+  public static MemoryStore inMemory() {
+    return builder().build();
+  }
+
+  /** A builder with every default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds stores; every setter validates its argument at once and documents its default. */
+  public static final class Builder {
+    /** The default limit on a memory's text: 32 KiB of UTF-8. */
+    public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
+
+    private MemoryBackend backend;
+    private Embedder embedder;
+    private InstantSource clock = InstantSource.system();
+    private DecayPolicy decay = DecayPolicy.defaults();
+    private RankingWeights weights = RankingWeights.DEFAULT;
+    private int maxTextBytes = DEFAULT_MAX_TEXT_BYTES;
+    private MemoryPipeline pipeline;
+    private Boolean inferByDefault;
+    private Duration maintenanceInterval;
+
+    private Builder() {}
+
+    /**
+     * Sets where memories live; default: an in-memory backend (with the {@link #embedder(Embedder)}
+     * if one is set). The store closes the backend when it is closed.
+     */
+    public Builder backend(MemoryBackend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend must not be null");
+      return this;
+    }
+
+    /** Sets the embedder of the default in-memory backend; default none (lexical search only). */
+    public Builder embedder(Embedder embedder) {
+      this.embedder = Objects.requireNonNull(embedder, "embedder must not be null");
+      return this;
+    }
+
+    /** Sets the source of time for every timestamp and for decay; default the system clock. */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock must not be null");
+      return this;
+    }
+
+    /** Sets how memories fade and move between tiers; default {@link DecayPolicy#defaults()}. */
+    public Builder decay(DecayPolicy decay) {
+      this.decay = Objects.requireNonNull(decay, "decay must not be null");
+      return this;
+    }
+
+    /** Sets the search blend; default {@link RankingWeights#DEFAULT}. */
+    public Builder ranking(RankingWeights weights) {
+      this.weights = Objects.requireNonNull(weights, "ranking must not be null");
+      return this;
+    }
+
+    /** Sets the longest text a memory may have, in UTF-8 bytes, 1 to 1 MiB; default 32 KiB. */
+    public Builder maxTextBytes(int maxTextBytes) {
+      if (maxTextBytes < 1 || maxTextBytes > 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "maxTextBytes must be between 1 and 1048576, got " + maxTextBytes);
+      }
+      this.maxTextBytes = maxTextBytes;
+      return this;
+    }
+
+    /**
+     * Sets the pipeline that turns messages into memory; default none (messages stored verbatim).
+     */
+    public Builder pipeline(MemoryPipeline pipeline) {
+      this.pipeline = Objects.requireNonNull(pipeline, "pipeline must not be null");
+      return this;
+    }
+
+    /**
+     * Sets whether adds run the pipeline unless they say otherwise; default true when there is one.
+     */
+    public Builder inferByDefault(boolean infer) {
+      this.inferByDefault = infer;
+      return this;
+    }
+
+    /**
+     * Runs {@link MemoryStore#maintain()} in a background thread at this interval; default never
+     * (call it yourself, e.g. nightly).
+     */
+    public Builder maintenanceInterval(Duration interval) {
+      Objects.requireNonNull(interval, "maintenanceInterval must not be null");
+      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException(
+            "maintenanceInterval must be at least 1 second, got " + interval);
+      }
+      this.maintenanceInterval = interval;
+      return this;
+    }
+
+    /**
+     * Builds the store.
+     *
+     * @throws IllegalArgumentException if both a backend and an embedder are set (give the embedder
+     *     to the backend) or adds should infer without a pipeline
+     */
+    public MemoryStore build() {
+      if (backend != null && embedder != null) {
+        throw new IllegalArgumentException(
+            "embedder applies to the default in-memory backend; configure embeddings on the backend instead");
+      }
+      boolean infer = inferByDefault != null ? inferByDefault : pipeline != null;
+      if (infer && pipeline == null) {
+        throw new IllegalArgumentException("inferByDefault(true) needs a pipeline");
+      }
+      MemoryBackend b = backend != null ? backend : new InMemoryBackend(embedder);
+      return new DefaultMemoryStore(
+          new DefaultMemoryStore.Settings(
+              b, clock, decay, weights, maxTextBytes, pipeline, infer, maintenanceInterval));
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package dev.engram;
+
+import java.time.Instant;
+
+/**
+ * What a maintenance pass changed.
+ *
+ * @param at the time the pass applied
+ * @param scanned memories examined
+ * @param archived memories archived because their retention fell to the threshold
+ * @param promoted memories moved to a more durable tier
+ */
+public record MaintenanceReport(Instant at, long scanned, long archived, long promoted) {}

@@ -1,0 +1,138 @@
+package dev.engram;
+
+import dev.engram.filter.Filter;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An agent's memory: what users and agents said, kept organised, fading with time, recalled when
+ * relevant. Thread-safe. Obtain one from {@link Engram} (in memory) or from a backend module (e.g.
+ * {@code EmbeddedMemory.open(path)}).
+ *
+ * <p>Every method takes the {@link Scope} whose memory it reads or changes, and nothing outside
+ * that scope is ever returned or changed: a memory of another scope is reported as not found.
+ *
+ * <p>Bad arguments raise {@link IllegalArgumentException} naming the field, before anything is
+ * written. Once a write method returns, its change is durable (for persistent stores) and visible
+ * to every search.
+ */
+public interface MemoryStore extends AutoCloseable {
+
+  /**
+   * Remembers messages. With a pipeline (and unless the request says {@code infer(false)}) the
+   * pipeline extracts and consolidates facts; otherwise each message is stored verbatim.
+   */
+  AddResult add(AddRequest request);
+
+  /** Remembers texts said by the user, verbatim unless a pipeline is configured. */
+  default AddResult add(Scope scope, String... texts) {
+    return add(AddRequest.of(scope, texts));
+  }
+
+  /** The memories most worth recalling for the query, best first. */
+  List<SearchHit> search(SearchRequest request);
+
+  /** {@link #search(SearchRequest)} with the default options. */
+  default List<SearchHit> search(Scope scope, String query) {
+    return search(SearchRequest.of(scope, query));
+  }
+
+  /**
+   * A memory by id, as it is now (decay applied), or empty if there is none in this scope. Does not
+   * count as a recall.
+   */
+  Optional<Memory> get(Scope scope, MemoryId id);
+
+  /** The first page of the scope's memories; see {@link #list(Scope, Filter, PageRequest)}. */
+  default Page<Memory> list(Scope scope) {
+    return list(scope, Filter.all(), PageRequest.first());
+  }
+
+  /**
+   * A page of the scope's memories that match the filter, in creation order. All statuses are
+   * listed, deleted ones included; filter on {@code status} to narrow. Follow {@link
+   * Page#nextCursor()} for the rest: nothing is silently capped.
+   */
+  Page<Memory> list(Scope scope, Filter filter, PageRequest page);
+
+  /**
+   * Changes a memory; the old value stays in its history.
+   *
+   * @throws MemoryNotFoundException if the scope has no such memory
+   * @throws IllegalStateException if the memory is deleted (restore it first)
+   */
+  Memory update(Scope scope, MemoryId id, MemoryUpdate update);
+
+  /**
+   * Marks a memory as no longer true: status invalidated, valid-to now. It stays listed and answers
+   * {@link SearchRequest.Builder#asOf} queries about the time it was true.
+   */
+  Memory invalidate(Scope scope, MemoryId id, String reason);
+
+  /** Retires a memory (soft delete): never searched again, history kept, restorable. */
+  Memory delete(Scope scope, MemoryId id, String reason);
+
+  /** Brings an archived or deleted memory back to active, with a fresh forgetting curve. */
+  Memory restore(Scope scope, MemoryId id, String reason);
+
+  /** Links one memory of the scope to another of the same scope. */
+  Memory link(Scope scope, MemoryId from, MemoryId to, String relation);
+
+  /**
+   * Hard-deletes one memory and the content of its history (a PURGE event without content remains).
+   *
+   * @return whether there was such a memory in the scope
+   */
+  boolean purge(Scope scope, MemoryId id);
+
+  /**
+   * Hard-deletes every memory in the scope, by the same rule as every other method (for a user's
+   * whole memory across agents and sessions use {@link #purgeUser(String)}).
+   *
+   * @return how many memories were purged
+   */
+  long purgeScope(Scope scope);
+
+  /**
+   * Right to be forgotten: hard-deletes every memory whose user id is {@code userId}, whatever its
+   * agent or session, with its history content.
+   *
+   * @return how many memories were purged
+   */
+  long purgeUser(String userId);
+
+  /** A memory's history, oldest first; empty if the scope has no such memory. */
+  List<HistoryEvent> history(Scope scope, MemoryId id);
+
+  /** A page of the history of every memory in the scope, oldest first. */
+  Page<HistoryEvent> history(Scope scope, PageRequest page);
+
+  /**
+   * Summarises a session's episodes into lasting memory through the pipeline's {@link
+   * dev.engram.spi.MemoryPipeline#consolidate consolidate} step; without a pipeline it changes
+   * nothing.
+   *
+   * @param session a scope that names a session
+   */
+  AddResult consolidate(Scope session);
+
+  /**
+   * Persists time-driven changes (archiving, tier moves) for the whole store. Reads already see
+   * them; this makes them visible to listings by status and records them in history.
+   */
+  MaintenanceReport maintain();
+
+  /** Counts for a scope. */
+  StoreStats stats(Scope scope);
+
+  /** Counts for the whole store. */
+  StoreStats stats();
+
+  /** Flushes and releases resources. The store must not be used afterwards. */
+  @Override
+  void close();
+}

@@ -1,0 +1,218 @@
+package dev.engram;
+
+import dev.engram.memory.Kind;
+import dev.engram.memory.Metadata;
+import dev.engram.memory.Tier;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A change to an existing memory: only the fields set here change. The previous value stays in the
+ * memory's history. Build with {@link #builder()}.
+ */
+public final class MemoryUpdate {
+  private final String text;
+  private final Map<String, Object> metadata;
+  private final Double importance;
+  private final List<String> keywords;
+  private final List<String> tags;
+  private final String context;
+  private final Kind kind;
+  private final Tier tier;
+  private final Instant validFrom;
+  private final String reason;
+  private final String actor;
+
+  private MemoryUpdate(Builder b) {
+    this.text = b.text;
+    this.metadata = b.metadata;
+    this.importance = b.importance;
+    this.keywords = b.keywords;
+    this.tags = b.tags;
+    this.context = b.context;
+    this.kind = b.kind;
+    this.tier = b.tier;
+    this.validFrom = b.validFrom;
+    this.reason = b.reason;
+    this.actor = b.actor;
+  }
+
+  /** A builder with nothing set. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** An update of the text alone. */
+  public static MemoryUpdate text(String text) {
+    return builder().text(text).build();
+  }
+
+  /** The new text, or {@code null}. */
+  public String text() {
+    return text;
+  }
+
+  /** The new metadata (replacing the old), or {@code null}. */
+  public Map<String, Object> metadata() {
+    return metadata;
+  }
+
+  /** The new importance, or {@code null}. */
+  public Double importance() {
+    return importance;
+  }
+
+  /** The new keywords, or {@code null}. */
+  public List<String> keywords() {
+    return keywords;
+  }
+
+  /** The new tags, or {@code null}. */
+  public List<String> tags() {
+    return tags;
+  }
+
+  /** The new context, or {@code null}. */
+  public String context() {
+    return context;
+  }
+
+  /** The new kind, or {@code null}. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The new tier, or {@code null}. */
+  public Tier tier() {
+    return tier;
+  }
+
+  /** The new valid-from, or {@code null}. */
+  public Instant validFrom() {
+    return validFrom;
+  }
+
+  /** Why, for history. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Who, for history. */
+  public String actor() {
+    return actor;
+  }
+
+  /** Builds {@link MemoryUpdate}s. */
+  public static final class Builder {
+    private String text;
+    private Map<String, Object> metadata;
+    private Double importance;
+    private List<String> keywords;
+    private List<String> tags;
+    private String context;
+    private Kind kind;
+    private Tier tier;
+    private Instant validFrom;
+    private String reason = "";
+    private String actor = "api";
+
+    private Builder() {}
+
+    /** Sets new text; must not be blank. */
+    public Builder text(String text) {
+      if (text == null || text.isBlank()) {
+        throw new IllegalArgumentException("text must not be null or blank");
+      }
+      this.text = text;
+      return this;
+    }
+
+    /** Replaces the metadata. */
+    public Builder metadata(Map<String, ?> metadata) {
+      this.metadata = Metadata.normalize(Objects.requireNonNull(metadata, "metadata"));
+      return this;
+    }
+
+    /** Sets the importance, in [0, 1]. */
+    public Builder importance(double importance) {
+      if (!(importance >= 0 && importance <= 1)) {
+        throw new IllegalArgumentException("importance must be between 0 and 1, got " + importance);
+      }
+      this.importance = importance;
+      return this;
+    }
+
+    /** Replaces the keywords. */
+    public Builder keywords(List<String> keywords) {
+      this.keywords = List.copyOf(Objects.requireNonNull(keywords, "keywords"));
+      return this;
+    }
+
+    /** Replaces the tags. */
+    public Builder tags(List<String> tags) {
+      this.tags = List.copyOf(Objects.requireNonNull(tags, "tags"));
+      return this;
+    }
+
+    /** Sets the context line. */
+    public Builder context(String context) {
+      this.context = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /** Sets the kind. */
+    public Builder kind(Kind kind) {
+      this.kind = Objects.requireNonNull(kind, "kind");
+      return this;
+    }
+
+    /** Moves the memory to a tier. */
+    public Builder tier(Tier tier) {
+      this.tier = Objects.requireNonNull(tier, "tier");
+      return this;
+    }
+
+    /** Sets when it started being true. */
+    public Builder validFrom(Instant validFrom) {
+      this.validFrom = Objects.requireNonNull(validFrom, "validFrom");
+      return this;
+    }
+
+    /** Says why, for history. */
+    public Builder reason(String reason) {
+      this.reason = Objects.requireNonNull(reason, "reason");
+      return this;
+    }
+
+    /** Says who, for history; default {@code api}. */
+    public Builder actor(String actor) {
+      if (actor == null || actor.isBlank() || actor.length() > 64) {
+        throw new IllegalArgumentException("actor must be 1 to 64 characters");
+      }
+      this.actor = actor;
+      return this;
+    }
+
+    /**
+     * Builds the update.
+     *
+     * @throws IllegalArgumentException if nothing is set
+     */
+    public MemoryUpdate build() {
+      if (text == null
+          && metadata == null
+          && importance == null
+          && keywords == null
+          && tags == null
+          && context == null
+          && kind == null
+          && tier == null
+          && validFrom == null) {
+        throw new IllegalArgumentException("update changes nothing: set at least one field");
+      }
+      return new MemoryUpdate(this);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package dev.engram;
+
+/** Who said a message. */
+public enum Role {
+  /** The end user. */
+  USER,
+  /** The agent or assistant. */
+  ASSISTANT,
+  /** Instructions from the application. */
+  SYSTEM,
+  /** Output of a tool the agent called. */
+  TOOL
+}

@@ -1,0 +1,45 @@
+package dev.engram;
+
+import dev.engram.decay.RankingWeights;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Why a search hit scored what it did.
+ *
+ * @param relevance the backend's relevance in [0, 1]
+ * @param retention Ebbinghaus retention at query time, in (0, 1]
+ * @param importance the memory's importance, in [0, 1]
+ * @param weights the blend weights used
+ * @param score the blended score
+ * @param signals the backend's component scores (e.g. {@code bm25}, {@code vector}, ranks)
+ */
+public record ScoreBreakdown(
+    double relevance,
+    double retention,
+    double importance,
+    RankingWeights weights,
+    double score,
+    Map<String, Double> signals) {
+  /** Validates. */
+  public ScoreBreakdown {
+    Objects.requireNonNull(weights, "weights");
+    signals = Map.copyOf(signals);
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        Locale.ROOT,
+        "score %.3f = relevance %.3f x %.2f + retention %.3f x %.2f + importance %.2f x %.2f (normalised) %s",
+        score,
+        relevance,
+        weights.relevance(),
+        retention,
+        weights.retention(),
+        importance,
+        weights.importance(),
+        signals);
+  }
+}

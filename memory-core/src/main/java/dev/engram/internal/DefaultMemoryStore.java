@@ -1,0 +1,1421 @@
+package dev.engram.internal;
+
+import dev.engram.AddRequest;
+import dev.engram.AddResult;
+import dev.engram.MaintenanceReport;
+import dev.engram.MemoryNotFoundException;
+import dev.engram.MemoryStore;
+import dev.engram.MemoryUpdate;
+import dev.engram.Message;
+import dev.engram.Page;
+import dev.engram.PageRequest;
+import dev.engram.PipelineOutcome;
+import dev.engram.ScoreBreakdown;
+import dev.engram.SearchHit;
+import dev.engram.SearchRequest;
+import dev.engram.StoreStats;
+import dev.engram.decay.DecayPolicy;
+import dev.engram.decay.RankingWeights;
+import dev.engram.filter.Filter;
+import dev.engram.history.EventType;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Kind;
+import dev.engram.memory.Link;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import dev.engram.memory.Status;
+import dev.engram.memory.Tier;
+import dev.engram.spi.BackendQuery;
+import dev.engram.spi.Candidate;
+import dev.engram.spi.Durability;
+import dev.engram.spi.ListQuery;
+import dev.engram.spi.MemoryBackend;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelineContext;
+import dev.engram.spi.PipelineInput;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PipelineUsage;
+import dev.engram.spi.PlannedChange;
+import dev.engram.spi.WriteBatch;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store: every rule (validation, scopes, decay, tiers, history, pipeline handling, concurrency)
+ * written once over a {@link MemoryBackend}.
+ */
+public final class DefaultMemoryStore implements MemoryStore {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultMemoryStore.class);
+
+  /** Fields whose stored value can lag the value read-time decay presents. */
+  private static final Set<String> LAZY_FIELDS = Set.of("status", "tier", "updatedAt");
+
+  private static final int SCAN_PAGE = 500;
+  private static final int MAX_CANDIDATES = 4000;
+  private static final double LINK_SCORE_FACTOR = 0.5;
+
+  private final MemoryBackend backend;
+  private final InstantSource clock;
+  private final DecayPolicy decay;
+  private final RankingWeights weights;
+  private final int maxTextBytes;
+  private final MemoryPipeline pipeline;
+  private final boolean inferByDefault;
+  private final Locks ownerLocks = new Locks(256);
+  private final Locks pipelineLocks = new Locks(256);
+  private final ScheduledExecutorService maintenance;
+  private volatile boolean closed;
+
+  /** Settings gathered by {@code Engram.Builder}. */
+  public record Settings(
+      MemoryBackend backend,
+      InstantSource clock,
+      DecayPolicy decay,
+      RankingWeights weights,
+      int maxTextBytes,
+      MemoryPipeline pipeline,
+      boolean inferByDefault,
+      Duration maintenanceInterval) {}
+
+  /** Opens a store over the settings' backend. */
+  public DefaultMemoryStore(Settings s) {
+    this.backend = Objects.requireNonNull(s.backend(), "backend");
+    this.clock = Objects.requireNonNull(s.clock(), "clock");
+    this.decay = Objects.requireNonNull(s.decay(), "decay");
+    this.weights = Objects.requireNonNull(s.weights(), "weights");
+    this.maxTextBytes = s.maxTextBytes();
+    this.pipeline = s.pipeline();
+    this.inferByDefault = s.inferByDefault();
+    if (s.maintenanceInterval() != null) {
+      maintenance =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "engram-maintenance");
+                t.setDaemon(true);
+                return t;
+              });
+      long ms = s.maintenanceInterval().toMillis();
+      maintenance.scheduleWithFixedDelay(this::maintainQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    } else {
+      maintenance = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- add
+
+  @Override
+  public AddResult add(AddRequest request) {
+    Objects.requireNonNull(request, "request must not be null");
+    checkOpen();
+    for (int i = 0; i < request.messages().size(); i++) {
+      checkTextSize("messages[" + i + "].text", request.messages().get(i).text());
+    }
+    boolean infer = request.infer() != null ? request.infer() : inferByDefault;
+    if (infer && pipeline == null) {
+      throw new IllegalArgumentException(
+          "infer(true) needs a pipeline: configure one on the store, or add with infer(false)");
+    }
+    if (!infer) {
+      return addRaw(request, PipelineOutcome.NOT_RUN);
+    }
+    ReentrantLock serial = pipelineLocks.forKey(Scopes.ownerKey(request.scope()));
+    serial.lock();
+    try {
+      Instant now = clock.instant();
+      List<Message> messages = resolveMessages(request, now);
+      PipelineInput input = new PipelineInput(request.scope(), messages, request.metadata(), now);
+      ContextImpl context = new ContextImpl(request.scope());
+      PipelinePlan plan;
+      long started = System.nanoTime();
+      try {
+        plan = pipeline.plan(input, context);
+        Objects.requireNonNull(plan, "the pipeline returned no plan");
+      } catch (RuntimeException e) {
+        String detail = describe(e);
+        LOG.warn(
+            "pipeline failed for {}; storing the {} raw message(s) instead: {}",
+            request.scope(),
+            messages.size(),
+            detail);
+        return addRaw(
+            request,
+            new PipelineOutcome(
+                PipelineOutcome.Status.FELL_BACK,
+                detail,
+                new PipelineUsage(0, 0, 0, Duration.ofNanos(System.nanoTime() - started)),
+                List.of()));
+      }
+      return applyPlan(request.scope(), plan, latestObservedAt(messages, now), request);
+    } finally {
+      serial.unlock();
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  private List<Message> resolveMessages(AddRequest request, Instant now) {
+    Instant base = request.observedAt() != null ? request.observedAt() : now;
+    List<Message> out = new ArrayList<>(request.messages().size());
+    for (Message m : request.messages()) {
+      out.add(m.observedAt() == null ? m.withObservedAt(base) : m);
+    }
+    return out;
+  }
+
+  private static Instant latestObservedAt(List<Message> messages, Instant fallback) {
+    Instant latest = null;
+    for (Message m : messages) {
+      if (latest == null || m.observedAt().isAfter(latest)) {
+        latest = m.observedAt();
+      }
+    }
+    return latest == null ? fallback : latest;
+  }
+
+  private AddResult addRaw(AddRequest request, PipelineOutcome outcome) {
+    Scope scope = request.scope();
+    ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
+    lock.lock();
+    try {
+      Instant now = clock.instant();
+      List<Memory> upserts = new ArrayList<>();
+      List<HistoryEvent> events = new ArrayList<>();
+      boolean fellBack = outcome.status() == PipelineOutcome.Status.FELL_BACK;
+      for (Message message : resolveMessages(request, now)) {
+        Map<String, Object> metadata = new LinkedHashMap<>(request.metadata());
+        metadata.putIfAbsent("role", message.role().name().toLowerCase(Locale.ROOT));
+        if (message.name() != null) {
+          metadata.putIfAbsent("speaker", message.name());
+        }
+        List<String> sources = new ArrayList<>();
+        if (message.id() != null) {
+          sources.add(message.id());
+        }
+        for (String s : request.sources()) {
+          if (!sources.contains(s)) {
+            sources.add(s);
+          }
+        }
+        Memory m =
+            Memory.builder()
+                .id(MemoryId.random())
+                .text(message.text())
+                .scope(scope)
+                .tier(fellBack ? Tier.SHORT_TERM : request.tier())
+                .kind(fellBack ? Kind.EPISODIC : request.kind())
+                .importance(request.importance())
+                .createdAt(now, message.observedAt())
+                .metadata(metadata)
+                .tags(request.tags())
+                .sources(sources)
+                .build();
+        m = decay.promoteIfDue(m, now).toBuilder().version(1).build();
+        upserts.add(m);
+        events.add(
+            event(
+                EventType.ADD,
+                null,
+                m,
+                fellBack ? "pipeline failed; stored verbatim" : "",
+                request.actor(),
+                now));
+      }
+      if (!fellBack && request.tier() == Tier.WORKING) {
+        flushWorkingOverflow(scope, upserts.size(), now, upserts, events);
+      }
+      List<HistoryEvent> stored =
+          backend.apply(new WriteBatch(List.of(), upserts, events, Durability.SYNC));
+      return new AddResult(stored, outcome);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Moves the oldest working memories of the session to short-term once capacity is exceeded. */
+  private void flushWorkingOverflow(
+      Scope scope, int adding, Instant now, List<Memory> upserts, List<HistoryEvent> events) {
+    Filter working =
+        Filter.and(
+            Scopes.filter(scope),
+            Filter.eq("tier", Tier.WORKING),
+            Filter.eq("status", Status.ACTIVE));
+    long existing = backend.count(working);
+    long excess = existing + adding - decay.workingCapacity();
+    if (excess <= 0) {
+      return;
+    }
+    List<Memory> oldest =
+        backend.list(ListQuery.first(working, (int) Math.min(excess, SCAN_PAGE * 2)));
+    for (Memory m : oldest) {
+      Memory moved =
+          m.toBuilder().tier(Tier.SHORT_TERM).updatedAt(now).version(m.version() + 1).build();
+      upserts.add(moved);
+      events.add(event(EventType.PROMOTE, m, moved, "working memory full", "system", now));
+    }
+    // New memories beyond capacity on their own (a batch larger than the capacity) move at once
+    // too.
+    long stillExcess = excess - oldest.size();
+    for (int i = 0; i < upserts.size() && stillExcess > 0; i++) {
+      Memory m = upserts.get(i);
+      if (m.tier() == Tier.WORKING && m.version() == 1) {
+        Memory moved = m.toBuilder().tier(Tier.SHORT_TERM).build();
+        upserts.set(i, moved);
+        replaceAfter(events, moved);
+        stillExcess--;
+      }
+    }
+  }
+
+  private static void replaceAfter(List<HistoryEvent> events, Memory m) {
+    for (int i = 0; i < events.size(); i++) {
+      HistoryEvent e = events.get(i);
+      if (e.memoryId().equals(m.id()) && e.type() == EventType.ADD) {
+        events.set(
+            i,
+            new HistoryEvent(
+                0, m.id(), m.scope(), e.type(), null, m, e.reason(), e.actor(), e.at()));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- pipeline plans
+
+  private AddResult applyPlan(
+      Scope scope, PipelinePlan plan, Instant observedAt, AddRequest request) {
+    ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
+    lock.lock();
+    try {
+      PlanApplier applier =
+          new PlanApplier(
+              scope, clock.instant(), observedAt, request == null ? Map.of() : request.metadata());
+      applier.apply(plan.changes());
+      if (applier.addsRequested > 0 && applier.addsApplied == 0 && request != null) {
+        String detail =
+            "the pipeline's plan had no usable memory: " + String.join("; ", applier.notes);
+        LOG.warn("{} for {}; storing the raw messages instead", detail, scope);
+        return addRaw(
+            request,
+            new PipelineOutcome(
+                PipelineOutcome.Status.FELL_BACK, detail, plan.usage(), applier.notes));
+      }
+      List<String> notes = new ArrayList<>(plan.notes());
+      notes.addAll(applier.notes);
+      List<HistoryEvent> stored =
+          applier.events.isEmpty()
+              ? List.of()
+              : backend.apply(
+                  new WriteBatch(
+                      List.of(),
+                      List.copyOf(applier.touched.values()),
+                      applier.events,
+                      Durability.SYNC));
+      return new AddResult(
+          stored, new PipelineOutcome(PipelineOutcome.Status.APPLIED, "", plan.usage(), notes));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Turns a pipeline's plan into checked changes. Every id the plan refers to must exist in the
+   * owner's scope and not be deleted; a change that fails is skipped with a note, and never takes
+   * an add down with it.
+   */
+  private final class PlanApplier {
+    private final Scope scope;
+    private final Scope owner;
+    private final Instant now;
+    private final Instant observedAt;
+    private final Map<String, Object> requestMetadata;
+    private final Map<MemoryId, Memory> touched = new LinkedHashMap<>();
+    private final Set<MemoryId> added = new HashSet<>();
+    private final List<HistoryEvent> events = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private int addsRequested;
+    private int addsApplied;
+
+    PlanApplier(Scope scope, Instant now, Instant observedAt, Map<String, Object> requestMetadata) {
+      this.scope = scope;
+      this.owner = scope.hasOwner() ? scope.withoutSession() : scope;
+      this.now = now;
+      this.observedAt = observedAt;
+      this.requestMetadata = requestMetadata;
+    }
+
+    void apply(List<PlannedChange> changes) {
+      // Adds first, so that the other changes can refer to the new memories.
+      for (PlannedChange c : changes) {
+        if (c instanceof PlannedChange.Add add) {
+          addsRequested++;
+          try {
+            applyAdd(add);
+            addsApplied++;
+          } catch (IllegalArgumentException e) {
+            notes.add("skipped an add: " + e.getMessage());
+          }
+        }
+      }
+      for (PlannedChange c : changes) {
+        try {
+          switch (c) {
+            case PlannedChange.Add add -> {}
+            case PlannedChange.Update u -> applyUpdate(u);
+            case PlannedChange.Invalidate i -> applyInvalidate(i);
+            case PlannedChange.AddLink l -> applyLink(l.from(), l.link(), l.reason());
+          }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          notes.add(
+              "skipped "
+                  + c.getClass().getSimpleName().toLowerCase(Locale.ROOT)
+                  + ": "
+                  + e.getMessage());
+        }
+      }
+    }
+
+    private void applyAdd(PlannedChange.Add add) {
+      MemoryDraft d = add.draft();
+      if (d.text().isBlank()) {
+        throw new IllegalArgumentException("text is blank");
+      }
+      checkTextSize("text", d.text());
+      MemoryId id = d.id();
+      if (added.contains(id) || backend.get(id).isPresent()) {
+        id = MemoryId.random();
+      }
+      List<Link> links = new ArrayList<>();
+      for (Link l : d.links()) {
+        if (exists(l.target()) && !links.contains(l)) {
+          links.add(l);
+        } else if (!exists(l.target())) {
+          notes.add("dropped a link to unknown memory " + l.target());
+        }
+      }
+      Map<String, Object> metadata = new LinkedHashMap<>(requestMetadata);
+      metadata.putAll(d.metadata());
+      Instant observed = d.observedAt() != null ? d.observedAt() : observedAt;
+      Tier tier =
+          d.tier() == Tier.WORKING && scope.sessionId() == null ? Tier.SHORT_TERM : d.tier();
+      Memory m =
+          Memory.builder()
+              .id(id)
+              .text(d.text())
+              .scope(scope)
+              .tier(tier)
+              .kind(d.kind())
+              .importance(d.importance())
+              .strength(Math.max(1, d.strength()))
+              .createdAt(now, observed)
+              .metadata(metadata)
+              .keywords(d.keywords())
+              .tags(d.tags())
+              .context(d.context())
+              .links(links)
+              .sources(d.sources())
+              .build();
+      m = decay.promoteIfDue(m, now).toBuilder().version(1).build();
+      added.add(id);
+      touched.put(id, m);
+      events.add(event(EventType.ADD, null, m, add.reason(), "pipeline", now));
+    }
+
+    private boolean exists(MemoryId id) {
+      return added.contains(id) || current(id).isPresent();
+    }
+
+    /**
+     * The memory as this plan has left it so far, if it is in the owner's scope and not deleted.
+     */
+    private Optional<Memory> current(MemoryId id) {
+      Memory m = touched.get(id);
+      if (m == null) {
+        Optional<Memory> stored = backend.get(id).filter(x -> owner.contains(x.scope()));
+        if (stored.isEmpty()) {
+          return Optional.empty();
+        }
+        m = materialize(stored.get(), now, events);
+        if (m != stored.get()) {
+          touched.put(id, m);
+        }
+      }
+      return m.status() == Status.DELETED ? Optional.empty() : Optional.of(m);
+    }
+
+    private Memory require(MemoryId id) {
+      return current(id)
+          .orElseThrow(() -> new IllegalArgumentException("no memory " + id + " in " + owner));
+    }
+
+    private void record(EventType type, Memory before, Memory.Builder after, String reason) {
+      if (added.contains(before.id())) {
+        // Still being added by this plan: fold the change into the ADD itself.
+        Memory m = after.build();
+        touched.put(m.id(), m);
+        for (int i = 0; i < events.size(); i++) {
+          HistoryEvent e = events.get(i);
+          if (e.memoryId().equals(m.id()) && e.type() == EventType.ADD) {
+            events.set(i, event(EventType.ADD, null, m, e.reason(), e.actor(), e.at()));
+          }
+        }
+        return;
+      }
+      Memory m = after.updatedAt(now).version(before.version() + 1).build();
+      touched.put(m.id(), m);
+      events.add(event(type, before, m, reason, "pipeline", now));
+    }
+
+    private void applyUpdate(PlannedChange.Update u) {
+      Memory before = require(u.id());
+      Memory.Builder b = before.toBuilder();
+      if (u.text() != null) {
+        if (u.text().isBlank()) {
+          throw new IllegalArgumentException("update of " + u.id() + " has blank text");
+        }
+        checkTextSize("text", u.text());
+        b.text(u.text());
+      }
+      if (u.keywords() != null) {
+        b.keywords(u.keywords());
+      }
+      if (u.tags() != null) {
+        b.tags(u.tags());
+      }
+      if (u.context() != null) {
+        b.context(u.context());
+      }
+      if (u.importance() != null) {
+        b.importance(u.importance());
+      }
+      if (!u.metadata().isEmpty()) {
+        Map<String, Object> meta = new LinkedHashMap<>(before.metadata());
+        meta.putAll(u.metadata());
+        b.metadata(meta);
+      }
+      if (!u.sources().isEmpty()) {
+        List<String> sources = new ArrayList<>(before.sources());
+        u.sources().stream().filter(s -> !sources.contains(s)).forEach(sources::add);
+        b.sources(sources);
+      }
+      record(EventType.UPDATE, before, b, u.reason());
+    }
+
+    private void applyInvalidate(PlannedChange.Invalidate i) {
+      Memory before = require(i.id());
+      if (before.status() == Status.INVALIDATED) {
+        notes.add("memory " + i.id() + " was already invalidated");
+        return;
+      }
+      if (i.supersededBy() != null && i.supersededBy().equals(i.id())) {
+        throw new IllegalArgumentException("memory " + i.id() + " cannot supersede itself");
+      }
+      Instant validTo = observedAt.isBefore(before.validFrom()) ? before.validFrom() : observedAt;
+      record(
+          EventType.INVALIDATE,
+          before,
+          before.toBuilder().status(Status.INVALIDATED).validTo(validTo),
+          i.reason());
+      if (i.supersededBy() != null) {
+        if (exists(i.supersededBy())) {
+          applyLink(i.supersededBy(), new Link(i.id(), Link.SUPERSEDES), i.reason());
+        } else {
+          notes.add(
+              "memory "
+                  + i.id()
+                  + " invalidated; its successor "
+                  + i.supersededBy()
+                  + " is unknown");
+        }
+      }
+    }
+
+    private void applyLink(MemoryId from, Link link, String reason) {
+      if (from.equals(link.target())) {
+        throw new IllegalArgumentException("memory " + from + " cannot link to itself");
+      }
+      Memory source = require(from);
+      if (!exists(link.target())) {
+        throw new IllegalArgumentException("no memory " + link.target() + " in " + owner);
+      }
+      if (source.links().contains(link)) {
+        return;
+      }
+      List<Link> links = new ArrayList<>(source.links());
+      links.add(link);
+      record(EventType.LINK, source, source.toBuilder().links(links), reason);
+    }
+  }
+
+  @Override
+  public AddResult consolidate(Scope session) {
+    Objects.requireNonNull(session, "scope must not be null");
+    checkOpen();
+    if (session.sessionId() == null) {
+      throw new IllegalArgumentException(
+          "consolidate needs scope.sessionId: it summarises one session");
+    }
+    if (pipeline == null) {
+      return new AddResult(List.of(), PipelineOutcome.NOT_RUN);
+    }
+    ReentrantLock serial = pipelineLocks.forKey(Scopes.ownerKey(session));
+    serial.lock();
+    try {
+      Instant now = clock.instant();
+      Filter episodes =
+          Filter.and(
+              Scopes.filter(session),
+              Filter.in("tier", List.of(Tier.WORKING, Tier.SHORT_TERM)),
+              Filter.eq("status", Status.ACTIVE));
+      List<Memory> all = new ArrayList<>();
+      for (Memory m : scan(episodes)) {
+        Memory e = decay.effective(m, now);
+        if (e.status() == Status.ACTIVE) {
+          all.add(e);
+        }
+      }
+      if (all.isEmpty()) {
+        return new AddResult(List.of(), PipelineOutcome.NOT_RUN);
+      }
+      PipelinePlan plan;
+      try {
+        plan =
+            Objects.requireNonNull(
+                pipeline.consolidate(session, all, new ContextImpl(session)), "plan");
+      } catch (RuntimeException e) {
+        // Consolidation only adds; failing leaves the episodes as they are, so nothing is lost.
+        LOG.warn("consolidation failed for {}: {}", session, describe(e));
+        return new AddResult(
+            List.of(),
+            new PipelineOutcome(
+                PipelineOutcome.Status.FELL_BACK,
+                describe(e),
+                PipelineUsage.NONE,
+                List.of("episodes left unchanged")));
+      }
+      return applyPlan(session, plan, now, null);
+    } finally {
+      serial.unlock();
+    }
+  }
+
+  /** Read-only access for pipelines, confined to one scope. */
+  private final class ContextImpl implements PipelineContext {
+    private final Scope scope;
+
+    ContextImpl(Scope scope) {
+      this.scope = scope;
+    }
+
+    @Override
+    public List<Memory> recent(int limit) {
+      if (limit < 1) {
+        return List.of();
+      }
+      Instant now = clock.instant();
+      Filter f = Filter.and(Scopes.filter(scope), Filter.eq("status", Status.ACTIVE));
+      List<Memory> out = new ArrayList<>();
+      for (Memory m :
+          backend.list(new ListQuery(f, null, null, Math.min(limit, SCAN_PAGE), true))) {
+        Memory e = decay.effective(m, now);
+        if (e.status() == Status.ACTIVE && scope.contains(e.scope())) {
+          out.add(e);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public List<SearchHit> similar(String text, int limit) {
+      if (text == null || text.isBlank() || limit < 1) {
+        return List.of();
+      }
+      Scope owner = scope.hasOwner() ? scope.withoutSession() : scope;
+      String query =
+          text.length() > SearchRequest.MAX_QUERY_LENGTH
+              ? text.substring(0, SearchRequest.MAX_QUERY_LENGTH)
+              : text;
+      return search(
+          SearchRequest.builder(owner, query)
+              .limit(Math.min(limit, SearchRequest.MAX_LIMIT))
+              .reinforce(false)
+              .weights(RankingWeights.RELEVANCE_ONLY)
+              .build());
+    }
+
+    @Override
+    public Optional<Memory> get(MemoryId id) {
+      return DefaultMemoryStore.this.get(scope.hasOwner() ? scope.withoutSession() : scope, id);
+    }
+  }
+
+  // ---------------------------------------------------------------- search
+
+  @Override
+  public List<SearchHit> search(SearchRequest request) {
+    Objects.requireNonNull(request, "request must not be null");
+    checkOpen();
+    Instant now = clock.instant();
+    Scope scope = request.scope();
+    Instant asOf = request.asOf();
+    Set<Status> allowed = allowedStatuses(request);
+    Filter userFilter = request.filter();
+    boolean pushUserFilter = !references(userFilter, LAZY_FIELDS);
+    Instant truthAt = asOf != null ? asOf : now;
+    List<Filter> parts = new ArrayList<>();
+    parts.add(Scopes.filter(scope));
+    parts.add(Filter.in("status", storedStatuses(allowed)));
+    parts.add(Filter.lte("validFrom", truthAt));
+    parts.add(Filter.or(Filter.not(Filter.exists("validTo")), Filter.gt("validTo", truthAt)));
+    if (pushUserFilter && userFilter != Filter.all()) {
+      parts.add(userFilter);
+    }
+    Filter backendFilter = Filter.and(parts);
+    RankingWeights w = request.weights() != null ? request.weights() : weights;
+
+    int k = Math.min(MAX_CANDIDATES, Math.max(request.limit() * 3, 30));
+    List<SearchHit> hits;
+    while (true) {
+      List<Candidate> candidates =
+          backend.search(new BackendQuery(request.query(), backendFilter, k));
+      hits = new ArrayList<>(candidates.size());
+      for (Candidate c : candidates) {
+        Memory m = c.memory();
+        if (!scope.contains(m.scope())) {
+          LOG.error("backend returned memory {} outside {}; dropped", m.id(), scope);
+          continue;
+        }
+        Memory e = decay.effective(m, now);
+        if (!allowed.contains(e.status()) || !e.isValidAt(truthAt)) {
+          continue;
+        }
+        if (!pushUserFilter && !userFilter.test(e)) {
+          continue;
+        }
+        double retention = decay.retention(e, now);
+        double score = w.blend(c.relevance(), retention, e.importance());
+        if (score < request.minScore()) {
+          continue;
+        }
+        ScoreBreakdown why =
+            request.explain()
+                ? new ScoreBreakdown(
+                    c.relevance(), retention, e.importance(), w, score, c.signals())
+                : null;
+        hits.add(new SearchHit(e, score, why, null));
+      }
+      boolean exhausted = candidates.size() < k || k >= MAX_CANDIDATES;
+      if (hits.size() >= request.limit() || exhausted) {
+        break;
+      }
+      k = Math.min(MAX_CANDIDATES, k * 4);
+    }
+    hits.sort(
+        Comparator.comparingDouble(SearchHit::score)
+            .reversed()
+            .thenComparing(h -> h.memory().id()));
+    if (hits.size() > request.limit()) {
+      hits = new ArrayList<>(hits.subList(0, request.limit()));
+    }
+    List<SearchHit> direct = List.copyOf(hits);
+    if (request.expandLinks()) {
+      hits.addAll(expandLinks(direct, scope, allowed, truthAt, now, request));
+    }
+    if (request.reinforce() && asOf == null && !direct.isEmpty()) {
+      reinforce(scope, direct, now);
+    }
+    return List.copyOf(hits);
+  }
+
+  private static Set<Status> allowedStatuses(SearchRequest request) {
+    Set<Status> allowed = new HashSet<>();
+    allowed.add(Status.ACTIVE);
+    if (request.includeArchived()) {
+      allowed.add(Status.ARCHIVED);
+    }
+    if (request.asOf() != null) {
+      allowed.add(Status.INVALIDATED);
+    }
+    return allowed;
+  }
+
+  /** Statuses to ask the backend for: an ACTIVE stored memory may read as ARCHIVED. */
+  private static List<Status> storedStatuses(Set<Status> allowed) {
+    List<Status> out = new ArrayList<>(allowed);
+    if (allowed.contains(Status.ARCHIVED) && !out.contains(Status.ACTIVE)) {
+      out.add(Status.ACTIVE);
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  private List<SearchHit> expandLinks(
+      List<SearchHit> direct,
+      Scope scope,
+      Set<Status> allowed,
+      Instant truthAt,
+      Instant now,
+      SearchRequest request) {
+    Set<MemoryId> seen = new HashSet<>();
+    direct.forEach(h -> seen.add(h.memory().id()));
+    List<SearchHit> out = new ArrayList<>();
+    for (SearchHit hit : direct) {
+      for (Link link : hit.memory().links()) {
+        if (out.size() >= request.limit() || !seen.add(link.target())) {
+          continue;
+        }
+        Optional<Memory> target = loadInScope(scope, link.target(), now);
+        if (target.isEmpty()) {
+          continue;
+        }
+        Memory t = target.get();
+        if (!allowed.contains(t.status()) || !t.isValidAt(truthAt) || !request.filter().test(t)) {
+          continue;
+        }
+        double score = hit.score() * LINK_SCORE_FACTOR;
+        if (score < request.minScore()) {
+          continue;
+        }
+        ScoreBreakdown why = null;
+        if (request.explain()) {
+          RankingWeights w = request.weights() != null ? request.weights() : weights;
+          why =
+              new ScoreBreakdown(
+                  0,
+                  decay.retention(t, now),
+                  t.importance(),
+                  w,
+                  score,
+                  Map.of("linkedFromScore", hit.score(), "linkFactor", LINK_SCORE_FACTOR));
+        }
+        out.add(new SearchHit(t, score, why, hit.memory().id()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Recall strengthens memory: one batch per search, deferred durability (bookkeeping, not
+   * content).
+   */
+  private void reinforce(Scope scope, List<SearchHit> hits, Instant now) {
+    ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
+    lock.lock();
+    try {
+      List<Memory> upserts = new ArrayList<>();
+      List<HistoryEvent> events = new ArrayList<>();
+      for (SearchHit hit : hits) {
+        Optional<Memory> stored = backend.get(hit.memory().id());
+        if (stored.isEmpty()) {
+          continue; // purged meanwhile
+        }
+        Memory current = materialize(stored.get(), now, events);
+        if (current.status() != Status.ACTIVE) {
+          continue;
+        }
+        Memory recalled = decay.reinforce(current, now);
+        if (recalled.tier() != current.tier()) {
+          events.add(
+              event(
+                  EventType.PROMOTE,
+                  current,
+                  recalled,
+                  "recalled " + recalled.accessCount() + " times",
+                  "system",
+                  now));
+        }
+        upserts.add(recalled);
+      }
+      if (!upserts.isEmpty()) {
+        backend.apply(new WriteBatch(List.of(), upserts, events, Durability.DEFERRED));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public Optional<Memory> get(Scope scope, MemoryId id) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    Objects.requireNonNull(id, "id must not be null");
+    checkOpen();
+    return loadInScope(scope, id, clock.instant());
+  }
+
+  private Optional<Memory> loadInScope(Scope scope, MemoryId id, Instant now) {
+    return backend.get(id).filter(m -> scope.contains(m.scope())).map(m -> decay.effective(m, now));
+  }
+
+  @Override
+  public Page<Memory> list(Scope scope, Filter filter, PageRequest page) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    Objects.requireNonNull(filter, "filter must not be null");
+    Objects.requireNonNull(page, "page must not be null");
+    checkOpen();
+    Instant now = clock.instant();
+    boolean push = !references(filter, LAZY_FIELDS);
+    Filter backendFilter =
+        push && filter != Filter.all()
+            ? Filter.and(Scopes.filter(scope), filter)
+            : Scopes.filter(scope);
+    Instant afterAt = null;
+    MemoryId afterId = null;
+    if (page.cursor() != null) {
+      Cursors.MemoryPosition p = Cursors.memory(page.cursor());
+      afterAt = p.createdAt();
+      afterId = p.id();
+    }
+    List<Memory> items = new ArrayList<>(page.limit());
+    boolean more = false;
+    // Ask for one more than needed to learn whether another page follows.
+    while (true) {
+      int want = page.limit() + 1 - items.size();
+      List<Memory> batch =
+          backend.list(
+              new ListQuery(
+                  backendFilter, afterAt, afterId, Math.max(want, push ? want : SCAN_PAGE), false));
+      for (Memory m : batch) {
+        afterAt = m.createdAt();
+        afterId = m.id();
+        if (!scope.contains(m.scope())) {
+          LOG.error("backend listed memory {} outside {}; dropped", m.id(), scope);
+          continue;
+        }
+        Memory e = decay.effective(m, now);
+        if (!push && !filter.test(e)) {
+          continue;
+        }
+        if (items.size() == page.limit()) {
+          more = true;
+          break;
+        }
+        items.add(e);
+      }
+      if (more || batch.size() < Math.max(want, push ? want : SCAN_PAGE)) {
+        break;
+      }
+    }
+    String next =
+        more
+            ? Cursors.memory(
+                items.get(items.size() - 1).createdAt(), items.get(items.size() - 1).id())
+            : null;
+    return new Page<>(items, next);
+  }
+
+  @Override
+  public List<HistoryEvent> history(Scope scope, MemoryId id) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    Objects.requireNonNull(id, "id must not be null");
+    checkOpen();
+    List<HistoryEvent> events = backend.history(id);
+    if (events.isEmpty() || !scope.contains(events.get(0).scope())) {
+      return List.of();
+    }
+    return events;
+  }
+
+  @Override
+  public Page<HistoryEvent> history(Scope scope, PageRequest page) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    Objects.requireNonNull(page, "page must not be null");
+    checkOpen();
+    long after = page.cursor() == null ? 0 : Cursors.history(page.cursor());
+    List<HistoryEvent> events = backend.history(scope, after, page.limit() + 1);
+    List<HistoryEvent> items = new ArrayList<>(Math.min(events.size(), page.limit()));
+    for (HistoryEvent e : events) {
+      if (!scope.contains(e.scope())) {
+        LOG.error("backend returned event of {} outside {}; dropped", e.memoryId(), scope);
+        continue;
+      }
+      items.add(e);
+    }
+    boolean more = items.size() > page.limit();
+    if (more) {
+      items = items.subList(0, page.limit());
+    }
+    return new Page<>(items, more ? Cursors.history(items.get(items.size() - 1).sequence()) : null);
+  }
+
+  @Override
+  public StoreStats stats(Scope scope) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    checkOpen();
+    return stats(Scopes.filter(scope));
+  }
+
+  @Override
+  public StoreStats stats() {
+    checkOpen();
+    return stats(Filter.all());
+  }
+
+  private StoreStats stats(Filter base) {
+    Map<Status, Long> byStatus = new EnumMap<>(Status.class);
+    long total = 0;
+    for (Status s : Status.values()) {
+      long n = backend.count(Filter.and(base, Filter.eq("status", s)));
+      byStatus.put(s, n);
+      total += n;
+    }
+    Map<Tier, Long> byTier = new EnumMap<>(Tier.class);
+    for (Tier t : Tier.values()) {
+      byTier.put(
+          t,
+          backend.count(
+              Filter.and(base, Filter.eq("status", Status.ACTIVE), Filter.eq("tier", t))));
+    }
+    return new StoreStats(total, byTier, byStatus);
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  @Override
+  public Memory update(Scope scope, MemoryId id, MemoryUpdate update) {
+    Objects.requireNonNull(update, "update must not be null");
+    return change(
+        scope,
+        id,
+        update.actor(),
+        (current, now) -> {
+          if (current.status() == Status.DELETED) {
+            throw new IllegalStateException(
+                "memory " + id + " is deleted; restore it before updating it");
+          }
+          Memory.Builder b = current.toBuilder();
+          if (update.text() != null) {
+            checkTextSize("text", update.text());
+            b.text(update.text());
+          }
+          if (update.metadata() != null) {
+            b.metadata(update.metadata());
+          }
+          if (update.importance() != null) {
+            b.importance(update.importance());
+          }
+          if (update.keywords() != null) {
+            b.keywords(update.keywords());
+          }
+          if (update.tags() != null) {
+            b.tags(update.tags());
+          }
+          if (update.context() != null) {
+            b.context(update.context());
+          }
+          if (update.kind() != null) {
+            b.kind(update.kind());
+          }
+          if (update.tier() != null) {
+            if (update.tier() == Tier.WORKING && current.scope().sessionId() == null) {
+              throw new IllegalArgumentException(
+                  "tier WORKING needs a memory stored with a session");
+            }
+            b.tier(update.tier());
+          }
+          if (update.validFrom() != null) {
+            b.validFrom(update.validFrom());
+          }
+          return new Change(EventType.UPDATE, b, update.reason());
+        });
+  }
+
+  @Override
+  public Memory invalidate(Scope scope, MemoryId id, String reason) {
+    return change(
+        scope,
+        id,
+        "api",
+        (current, now) -> {
+          switch (current.status()) {
+            case DELETED ->
+                throw new IllegalStateException(
+                    "memory " + id + " is deleted; restore it before invalidating it");
+            case INVALIDATED -> {
+              return null;
+            }
+            default -> {
+              Instant validTo = now.isBefore(current.validFrom()) ? current.validFrom() : now;
+              return new Change(
+                  EventType.INVALIDATE,
+                  current.toBuilder().status(Status.INVALIDATED).validTo(validTo),
+                  reason);
+            }
+          }
+        });
+  }
+
+  @Override
+  public Memory delete(Scope scope, MemoryId id, String reason) {
+    return change(
+        scope,
+        id,
+        "api",
+        (current, now) ->
+            current.status() == Status.DELETED
+                ? null
+                : new Change(EventType.DELETE, current.toBuilder().status(Status.DELETED), reason));
+  }
+
+  @Override
+  public Memory restore(Scope scope, MemoryId id, String reason) {
+    return change(
+        scope,
+        id,
+        "api",
+        (current, now) -> {
+          if (current.status() == Status.ACTIVE) {
+            return null;
+          }
+          // A fresh forgetting curve, or an archived memory would fade straight back.
+          Memory.Builder b = current.toBuilder().status(Status.ACTIVE).lastAccessedAt(now);
+          if (current.status() == Status.INVALIDATED) {
+            b.validTo(null);
+          }
+          return new Change(EventType.RESTORE, b, reason);
+        });
+  }
+
+  @Override
+  public Memory link(Scope scope, MemoryId from, MemoryId to, String relation) {
+    Objects.requireNonNull(to, "to must not be null");
+    Link link = new Link(to, relation == null ? Link.RELATED : relation);
+    if (from != null && from.equals(to)) {
+      throw new IllegalArgumentException("a memory cannot link to itself (" + from + ")");
+    }
+    return change(
+        scope,
+        from,
+        "api",
+        (current, now) -> {
+          if (loadInScope(scope, to, now).isEmpty()) {
+            throw new MemoryNotFoundException(to, scope);
+          }
+          if (current.links().contains(link)) {
+            return null;
+          }
+          List<Link> links = new ArrayList<>(current.links());
+          links.add(link);
+          return new Change(
+              EventType.LINK,
+              current.toBuilder().links(links),
+              "linked to " + to + " (" + link.relation() + ")");
+        });
+  }
+
+  private record Change(EventType type, Memory.Builder after, String reason) {}
+
+  @FunctionalInterface
+  private interface ChangeFn {
+    /** The change to make, or {@code null} when the memory is already as asked. */
+    Change apply(Memory current, Instant now);
+  }
+
+  private Memory change(Scope scope, MemoryId id, String actor, ChangeFn fn) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    Objects.requireNonNull(id, "id must not be null");
+    checkOpen();
+    ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
+    lock.lock();
+    try {
+      Instant now = clock.instant();
+      Memory stored =
+          backend
+              .get(id)
+              .filter(m -> scope.contains(m.scope()))
+              .orElseThrow(() -> new MemoryNotFoundException(id, scope));
+      List<HistoryEvent> events = new ArrayList<>();
+      Memory current = materialize(stored, now, events);
+      Change change = fn.apply(current, now);
+      if (change == null) {
+        if (!events.isEmpty()) {
+          backend.apply(new WriteBatch(List.of(), List.of(current), events, Durability.SYNC));
+        }
+        return current;
+      }
+      Memory after = change.after().updatedAt(now).version(current.version() + 1).build();
+      events.add(event(change.type(), current, after, change.reason(), actor, now));
+      backend.apply(new WriteBatch(List.of(), List.of(after), events, Durability.SYNC));
+      return after;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The stored memory with its due time-driven changes applied, appending their events: what
+   * maintenance would have written, so history stays complete whichever comes first.
+   */
+  private Memory materialize(Memory stored, Instant now, List<HistoryEvent> events) {
+    Memory before = stored;
+    for (Memory step : decay.transitions(stored, now)) {
+      boolean moved = step.tier() != before.tier();
+      events.add(
+          event(
+              moved ? EventType.PROMOTE : EventType.ARCHIVE,
+              before,
+              step,
+              moved
+                  ? "idle for longer than the working-memory timeout"
+                  : String.format(
+                      Locale.ROOT,
+                      "retention fell to the archive threshold %.3f",
+                      decay.archiveThreshold()),
+              "maintenance",
+              step.updatedAt()));
+      before = step;
+    }
+    return before;
+  }
+
+  // ---------------------------------------------------------------- purge
+
+  @Override
+  public boolean purge(Scope scope, MemoryId id) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    Objects.requireNonNull(id, "id must not be null");
+    checkOpen();
+    ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
+    lock.lock();
+    try {
+      Optional<Memory> m = backend.get(id).filter(x -> scope.contains(x.scope()));
+      if (m.isEmpty()) {
+        return false;
+      }
+      purgeLocked(List.of(m.get()));
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void purgeLocked(List<Memory> memories) {
+    Instant now = clock.instant();
+    List<MemoryId> ids = new ArrayList<>(memories.size());
+    List<HistoryEvent> tombstones = new ArrayList<>(memories.size());
+    for (Memory m : memories) {
+      ids.add(m.id());
+      tombstones.add(
+          new HistoryEvent(
+              0, m.id(), m.scope(), EventType.PURGE, null, null, "purged", "api", now));
+    }
+    backend.apply(new WriteBatch(ids, List.of(), tombstones, Durability.SYNC));
+  }
+
+  @Override
+  public long purgeScope(Scope scope) {
+    Objects.requireNonNull(scope, "scope must not be null");
+    checkOpen();
+    return purgeMatching(Scopes.filter(scope));
+  }
+
+  @Override
+  public long purgeUser(String userId) {
+    checkOpen();
+    Scope.user(userId); // validates the id
+    return purgeMatching(Filter.eq("userId", userId));
+  }
+
+  /**
+   * Purges in owner-locked chunks; each chunk is atomic and the whole is idempotent if interrupted.
+   */
+  private long purgeMatching(Filter filter) {
+    long purged = 0;
+    while (true) {
+      List<Memory> batch = backend.list(ListQuery.first(filter, SCAN_PAGE));
+      if (batch.isEmpty()) {
+        return purged;
+      }
+      Map<String, List<Memory>> byOwner = new LinkedHashMap<>();
+      for (Memory m : batch) {
+        byOwner.computeIfAbsent(Scopes.ownerKey(m.scope()), k -> new ArrayList<>()).add(m);
+      }
+      for (Map.Entry<String, List<Memory>> e : byOwner.entrySet()) {
+        ReentrantLock lock = ownerLocks.forKey(e.getKey());
+        lock.lock();
+        try {
+          List<Memory> present = new ArrayList<>();
+          for (Memory m : e.getValue()) {
+            backend.get(m.id()).ifPresent(present::add);
+          }
+          if (!present.isEmpty()) {
+            purgeLocked(present);
+            purged += present.size();
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  @Override
+  public MaintenanceReport maintain() {
+    checkOpen();
+    Instant now = clock.instant();
+    long scanned = 0;
+    long archived = 0;
+    long promoted = 0;
+    Instant afterAt = null;
+    MemoryId afterId = null;
+    while (true) {
+      List<Memory> page =
+          backend.list(
+              new ListQuery(
+                  Filter.eq("status", Status.ACTIVE), afterAt, afterId, SCAN_PAGE, false));
+      if (page.isEmpty()) {
+        break;
+      }
+      Map<String, List<MemoryId>> due = new LinkedHashMap<>();
+      for (Memory m : page) {
+        scanned++;
+        afterAt = m.createdAt();
+        afterId = m.id();
+        if (decay.effective(m, now) != m) {
+          due.computeIfAbsent(Scopes.ownerKey(m.scope()), k -> new ArrayList<>()).add(m.id());
+        }
+      }
+      for (Map.Entry<String, List<MemoryId>> e : due.entrySet()) {
+        ReentrantLock lock = ownerLocks.forKey(e.getKey());
+        lock.lock();
+        try {
+          List<Memory> upserts = new ArrayList<>();
+          List<HistoryEvent> events = new ArrayList<>();
+          for (MemoryId id : e.getValue()) {
+            Optional<Memory> stored = backend.get(id);
+            if (stored.isEmpty()) {
+              continue;
+            }
+            Memory after = materialize(stored.get(), now, events);
+            if (after != stored.get()) {
+              upserts.add(after);
+              if (after.status() == Status.ARCHIVED) {
+                archived++;
+              }
+              if (after.tier() != stored.get().tier()) {
+                promoted++;
+              }
+            }
+          }
+          if (!upserts.isEmpty()) {
+            backend.apply(new WriteBatch(List.of(), upserts, events, Durability.SYNC));
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
+      if (page.size() < SCAN_PAGE) {
+        break;
+      }
+    }
+    return new MaintenanceReport(now, scanned, archived, promoted);
+  }
+
+  private void maintainQuietly() {
+    try {
+      if (!closed) {
+        MaintenanceReport r = maintain();
+        LOG.debug("maintenance: {}", r);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("background maintenance failed; it will run again", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private List<Memory> scan(Filter filter) {
+    List<Memory> out = new ArrayList<>();
+    Instant afterAt = null;
+    MemoryId afterId = null;
+    while (true) {
+      List<Memory> page = backend.list(new ListQuery(filter, afterAt, afterId, SCAN_PAGE, false));
+      out.addAll(page);
+      if (page.size() < SCAN_PAGE) {
+        return out;
+      }
+      Memory last = page.get(page.size() - 1);
+      afterAt = last.createdAt();
+      afterId = last.id();
+    }
+  }
+
+  static HistoryEvent event(
+      EventType type, Memory before, Memory after, String reason, String actor, Instant at) {
+    return new HistoryEvent(0, after.id(), after.scope(), type, before, after, reason, actor, at);
+  }
+
+  private void checkTextSize(String field, String text) {
+    // Most texts are far below the limit; count bytes only when they might not be.
+    if ((long) text.length() * 3 <= maxTextBytes) {
+      return;
+    }
+    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > maxTextBytes) {
+      throw new IllegalArgumentException(
+          field
+              + " is "
+              + bytes
+              + " bytes of UTF-8; the limit is "
+              + maxTextBytes
+              + " (Engram.Builder.maxTextBytes)");
+    }
+  }
+
+  /** Whether a filter tests any of the given fields. */
+  static boolean references(Filter f, Set<String> fields) {
+    return switch (f) {
+      case Filter.Comparison c -> fields.contains(c.field().name());
+      case Filter.In in -> fields.contains(in.field().name());
+      case Filter.Contains c -> fields.contains(c.field().name());
+      case Filter.Exists e -> fields.contains(e.field().name());
+      case Filter.And a -> a.filters().stream().anyMatch(x -> references(x, fields));
+      case Filter.Or o -> o.filters().stream().anyMatch(x -> references(x, fields));
+      case Filter.Not n -> references(n.filter(), fields);
+      case Filter.MatchAll m -> false;
+    };
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the memory store is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (maintenance != null) {
+      maintenance.shutdownNow();
+    }
+    backend.close();
+  }
+}

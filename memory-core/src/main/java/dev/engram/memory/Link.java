@@ -1,0 +1,41 @@
+package dev.engram.memory;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A directed link from one memory to another of the same scope (Zettelkasten style).
+ *
+ * @param target the linked memory
+ * @param relation a short lower-case label such as {@code related}, {@code supersedes} or {@code
+ *     derived_from}
+ */
+public record Link(MemoryId target, String relation) {
+  private static final Pattern RELATION = Pattern.compile("[a-z][a-z0-9_]{0,31}");
+
+  /** The default relation. */
+  public static final String RELATED = "related";
+
+  /** From a newer fact to the fact it invalidated. */
+  public static final String SUPERSEDES = "supersedes";
+
+  /** From a summary or extracted fact to the memory it was derived from. */
+  public static final String DERIVED_FROM = "derived_from";
+
+  /** Validates the relation label. */
+  public Link {
+    Objects.requireNonNull(target, "link.target must not be null");
+    Objects.requireNonNull(relation, "link.relation must not be null");
+    if (!RELATION.matcher(relation).matches()) {
+      throw new IllegalArgumentException(
+          "link.relation must be 1 to 32 lower-case letters, digits or '_', got '"
+              + Text.abbreviate(relation)
+              + "'");
+    }
+  }
+
+  /** A {@link #RELATED} link. */
+  public static Link related(MemoryId target) {
+    return new Link(target, RELATED);
+  }
+}

@@ -1,0 +1,29 @@
+package dev.engram.spi;
+
+import dev.engram.SearchHit;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Read access to the caller's scope for a running pipeline. Nothing here writes or reinforces; a
+ * pipeline changes memory only through the plan it returns.
+ */
+public interface PipelineContext {
+
+  /**
+   * The most recently stored active memories of the scope (its session, if it names one), newest
+   * first.
+   */
+  List<Memory> recent(int limit);
+
+  /**
+   * Active memories of the scope (whole owner, all sessions) most similar to {@code text}, best
+   * first.
+   */
+  List<SearchHit> similar(String text, int limit);
+
+  /** A memory of the scope by id. */
+  Optional<Memory> get(MemoryId id);
+}

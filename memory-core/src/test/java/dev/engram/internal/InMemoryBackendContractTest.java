@@ -1,0 +1,12 @@
+package dev.engram.internal;
+
+import dev.engram.spi.MemoryBackend;
+import dev.engram.testkit.MemoryStoreContractTest;
+import java.nio.file.Path;
+
+class InMemoryBackendContractTest extends MemoryStoreContractTest {
+  @Override
+  protected MemoryBackend newBackend(Path dir) {
+    return new InMemoryBackend();
+  }
+}

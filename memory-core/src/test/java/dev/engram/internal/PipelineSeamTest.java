@@ -1,0 +1,286 @@
+package dev.engram.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engram.AddRequest;
+import dev.engram.AddResult;
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.Message;
+import dev.engram.PipelineOutcome;
+import dev.engram.history.EventType;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Kind;
+import dev.engram.memory.Link;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import dev.engram.memory.Status;
+import dev.engram.memory.Tier;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelineContext;
+import dev.engram.spi.PipelineInput;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PipelineUsage;
+import dev.engram.spi.PlannedChange;
+import dev.engram.testkit.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+
+/** How the store applies what a pipeline decides, and what it does when the pipeline fails. */
+class PipelineSeamTest {
+  private static final Scope ALICE = Scope.user("alice");
+  private final ManualClock clock = new ManualClock(Instant.parse("2025-06-01T10:00:00Z"));
+
+  private MemoryStore storeWith(BiFunction<PipelineInput, PipelineContext, PipelinePlan> plan) {
+    MemoryPipeline pipeline = plan::apply;
+    return Engram.builder().clock(clock).pipeline(pipeline).build();
+  }
+
+  private static PipelinePlan plan(PlannedChange... changes) {
+    return new PipelinePlan(
+        List.of(changes), new PipelineUsage(2, 100, 20, Duration.ofMillis(5)), List.of());
+  }
+
+  @Test
+  void aContradictionInvalidatesTheOldFact_andAddsTheNewOneLinkedToIt() {
+    List<MemoryId> old = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) -> {
+              MemoryDraft fact = MemoryDraft.fact("Alice lives in Porto");
+              return plan(
+                  new PlannedChange.Add(fact, "new fact"),
+                  new PlannedChange.Invalidate(old.get(0), fact.id(), "moved"));
+            })) {
+      old.add(
+          store
+              .add(
+                  AddRequest.builder(ALICE)
+                      .text("Alice lives in Lisbon")
+                      .observedAt(Instant.parse("2024-01-01T00:00:00Z"))
+                      .infer(false)
+                      .build())
+              .added()
+              .get(0)
+              .id());
+      Instant said = Instant.parse("2025-05-30T08:00:00Z");
+      AddResult r =
+          store.add(AddRequest.builder(ALICE).text("I moved to Porto").observedAt(said).build());
+
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(2, r.pipeline().usage().llmCalls());
+      Memory porto = r.added().get(0);
+      assertEquals(Kind.SEMANTIC, porto.kind());
+      assertEquals(Tier.LONG_TERM, porto.tier());
+      assertEquals(said, porto.observedAt());
+      assertEquals(List.of(new Link(old.get(0), Link.SUPERSEDES)), porto.links());
+      Memory lisbon = store.get(ALICE, old.get(0)).orElseThrow();
+      assertEquals(Status.INVALIDATED, lisbon.status());
+      assertEquals(said, lisbon.validTo());
+      assertEquals(
+          List.of(EventType.ADD, EventType.INVALIDATE),
+          r.events().stream().map(HistoryEvent::type).toList());
+      assertEquals("pipeline", r.events().get(1).actor());
+    }
+  }
+
+  @Test
+  void aFailingPipelineKeepsTheRawMessages_andReportsWhy() {
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) -> {
+              throw new IllegalStateException("model returned prose instead of JSON");
+            })) {
+      AddResult r =
+          store.add(
+              AddRequest.builder(ALICE.withSession("s"))
+                  .message(Message.user("My cat is called Miso").withId("m1"))
+                  .message(Message.assistant("Nice name!").withId("m2"))
+                  .build());
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(
+          "IllegalStateException: model returned prose instead of JSON", r.pipeline().detail());
+      assertEquals(
+          List.of("My cat is called Miso", "Nice name!"),
+          r.added().stream().map(Memory::text).toList());
+      assertEquals(Kind.EPISODIC, r.added().get(0).kind());
+      assertEquals(List.of("m1"), r.added().get(0).sources());
+      assertEquals(2, store.stats(ALICE).total());
+    }
+  }
+
+  @Test
+  void changesToUnknownOrForeignMemoriesAreSkipped_butTheNewFactIsKept() {
+    List<MemoryId> bobs = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) ->
+                plan(
+                    new PlannedChange.Add(MemoryDraft.fact("Alice likes tea"), ""),
+                    new PlannedChange.Invalidate(bobs.get(0), null, "hallucinated id"),
+                    PlannedChange.Update.text(MemoryId.random(), "x", ""),
+                    new PlannedChange.AddLink(MemoryId.random(), Link.related(bobs.get(0)), "")))) {
+      bobs.add(
+          store
+              .add(AddRequest.builder(Scope.user("bob")).text("Bob's fact").infer(false).build())
+              .added()
+              .get(0)
+              .id());
+      AddResult r = store.add(ALICE, "I like tea");
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice likes tea"), r.added().stream().map(Memory::text).toList());
+      assertEquals(3, r.pipeline().notes().size(), r.pipeline().notes().toString());
+      assertEquals(Status.ACTIVE, store.get(Scope.user("bob"), bobs.get(0)).orElseThrow().status());
+    }
+  }
+
+  @Test
+  void aPlanWithNoUsableMemoryFallsBackToTheRawMessages() {
+    try (MemoryStore store =
+        storeWith((in, ctx) -> plan(new PlannedChange.Add(MemoryDraft.fact(" "), "")))) {
+      AddResult r = store.add(ALICE, "Remember that my PIN hint is 'blue'");
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(
+          List.of("Remember that my PIN hint is 'blue'"),
+          r.added().stream().map(Memory::text).toList());
+    }
+  }
+
+  @Test
+  void anUpdateKeepsTheOldTextInHistory() {
+    List<MemoryId> target = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) ->
+                plan(
+                    PlannedChange.Update.text(
+                        target.get(0), "Alice has two cats", "she got another")))) {
+      target.add(
+          store
+              .add(AddRequest.builder(ALICE).text("Alice has a cat").infer(false).build())
+              .added()
+              .get(0)
+              .id());
+      AddResult r = store.add(ALICE, "I got a second cat");
+      HistoryEvent update = r.events().get(0);
+      assertEquals(EventType.UPDATE, update.type());
+      assertEquals("Alice has a cat", update.before().text());
+      assertEquals("Alice has two cats", store.get(ALICE, target.get(0)).orElseThrow().text());
+    }
+  }
+
+  @Test
+  void concurrentAddsForOneScopeRunThePipelineOneAtATime() throws Exception {
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger maxInside = new AtomicInteger();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) -> {
+              maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+              try {
+                Thread.sleep(5);
+                List<PlannedChange> changes = new ArrayList<>();
+                // A pipeline that deduplicates against what exists: racing adds would duplicate.
+                String fact = "fact: " + in.messages().get(0).text();
+                boolean known = ctx.similar(fact, 5).stream().anyMatch(h -> h.text().equals(fact));
+                if (!known) {
+                  changes.add(new PlannedChange.Add(MemoryDraft.fact(fact), ""));
+                }
+                return new PipelinePlan(
+                    changes, PipelineUsage.NONE, known ? List.of("known") : List.of());
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              } finally {
+                inside.decrementAndGet();
+              }
+            })) {
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      List<Future<AddResult>> futures = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        String text = "likes " + (i % 4);
+        futures.add(pool.submit(() -> store.add(ALICE, text)));
+      }
+      for (Future<AddResult> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      assertEquals(1, maxInside.get());
+      assertEquals(4, store.stats(ALICE).total(), "no duplicate facts");
+    }
+  }
+
+  @Test
+  void inferWithoutAPipeline_isAClearError() {
+    try (MemoryStore store = Engram.inMemory()) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> store.add(AddRequest.builder(ALICE).text("x").infer(true).build()));
+      assertTrue(e.getMessage().startsWith("infer(true) needs a pipeline"));
+      assertEquals(
+          PipelineOutcome.Status.NOT_RUN,
+          store.consolidate(ALICE.withSession("s")).pipeline().status());
+    }
+  }
+
+  @Test
+  void consolidateHandsTheSessionsEpisodesToThePipeline() {
+    MemoryPipeline pipeline =
+        new MemoryPipeline() {
+          @Override
+          public PipelinePlan plan(PipelineInput input, PipelineContext context) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public PipelinePlan consolidate(
+              Scope scope, List<Memory> episodes, PipelineContext context) {
+            String summary =
+                "Session summary: "
+                    + String.join(" / ", episodes.stream().map(Memory::text).toList());
+            List<Link> links =
+                episodes.stream().map(e -> new Link(e.id(), Link.DERIVED_FROM)).toList();
+            MemoryDraft d = MemoryDraft.fact(summary);
+            d =
+                new MemoryDraft(
+                    d.id(),
+                    d.text(),
+                    d.kind(),
+                    d.tier(),
+                    0.7,
+                    1,
+                    List.of(),
+                    List.of(),
+                    "",
+                    java.util.Map.of(),
+                    List.of(),
+                    null,
+                    links);
+            return PipelineSeamTest.plan(new PlannedChange.Add(d, "consolidated"));
+          }
+        };
+    try (MemoryStore store =
+        Engram.builder().clock(clock).pipeline(pipeline).inferByDefault(false).build()) {
+      Scope session = ALICE.withSession("s1");
+      store.add(session, "hello");
+      store.add(session, "I start a new job on Monday");
+      store.add(ALICE.withSession("s2"), "other session");
+      AddResult r = store.consolidate(session);
+      assertEquals("Session summary: hello / I start a new job on Monday", r.added().get(0).text());
+      assertEquals(2, r.added().get(0).links().size());
+    }
+  }
+}
