@@ -10,7 +10,7 @@ import java.util.function.Predicate;
 /**
  * A condition on memories: the one filter language every backend evaluates identically.
  *
- * <p>{@link #test(Memory)} is the reference semantics; backends translate filters into their native
+ * <p>{@link #test(Object) test} is the reference semantics; backends translate filters into their native
  * queries and the contract suite checks them against it. The rules:
  *
  * <ul>

@@ -891,13 +891,12 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
     List<Memory> items = new ArrayList<>(page.limit());
     boolean more = false;
-    // Ask for one more than needed to learn whether another page follows.
-    while (true) {
-      int want = page.limit() + 1 - items.size();
+    // One more than the page holds tells whether another page follows. A filter evaluated here (on
+    // read-time decayed values) may reject rows, so then fetch in larger steps.
+    int fetch = push ? page.limit() + 1 : Math.max(page.limit() + 1, SCAN_PAGE);
+    while (!more) {
       List<Memory> batch =
-          backend.list(
-              new ListQuery(
-                  backendFilter, afterAt, afterId, Math.max(want, push ? want : SCAN_PAGE), false));
+          backend.list(new ListQuery(backendFilter, afterAt, afterId, fetch, false));
       for (Memory m : batch) {
         afterAt = m.createdAt();
         afterId = m.id();
@@ -906,24 +905,20 @@ public final class DefaultMemoryStore implements MemoryStore {
           continue;
         }
         Memory e = decay.effective(m, now);
-        if (!push && !filter.test(e)) {
-          continue;
+        if (push || filter.test(e)) {
+          if (items.size() == page.limit()) {
+            more = true;
+            break;
+          }
+          items.add(e);
         }
-        if (items.size() == page.limit()) {
-          more = true;
-          break;
-        }
-        items.add(e);
       }
-      if (more || batch.size() < Math.max(want, push ? want : SCAN_PAGE)) {
+      if (batch.size() < fetch) {
         break;
       }
     }
-    String next =
-        more
-            ? Cursors.memory(
-                items.get(items.size() - 1).createdAt(), items.get(items.size() - 1).id())
-            : null;
+    Memory last = items.isEmpty() ? null : items.get(items.size() - 1);
+    String next = more ? Cursors.memory(last.createdAt(), last.id()) : null;
     return new Page<>(items, next);
   }
 
