@@ -10,8 +10,8 @@ import java.util.function.Predicate;
 /**
  * A condition on memories: the one filter language every backend evaluates identically.
  *
- * <p>{@link #test(Object) test} is the reference semantics; backends translate filters into their native
- * queries and the contract suite checks them against it. The rules:
+ * <p>{@link #test(Object) test} is the reference semantics; backends translate filters into their
+ * native queries and the contract suite checks them against it. The rules:
  *
  * <ul>
  *   <li>Fields are the built-in ones listed by {@link FilterField#builtInNames()} or {@code

@@ -57,6 +57,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,7 @@ public final class DefaultMemoryStore implements MemoryStore {
   private final Locks ownerLocks = new Locks(256);
   private final Locks pipelineLocks = new Locks(256);
   private final ScheduledExecutorService maintenance;
+  private final AtomicReference<Instant> lastCreatedAt = new AtomicReference<>(Instant.MIN);
   private volatile boolean closed;
 
   /** Settings gathered by {@code Engram.Builder}. */
@@ -228,7 +230,7 @@ public final class DefaultMemoryStore implements MemoryStore {
                 .tier(fellBack ? Tier.SHORT_TERM : request.tier())
                 .kind(fellBack ? Kind.EPISODIC : request.kind())
                 .importance(request.importance())
-                .createdAt(now, message.observedAt())
+                .createdAt(nextCreatedAt(now), message.observedAt())
                 .metadata(metadata)
                 .tags(request.tags())
                 .sources(sources)
@@ -429,7 +431,7 @@ public final class DefaultMemoryStore implements MemoryStore {
               .kind(d.kind())
               .importance(d.importance())
               .strength(Math.max(1, d.strength()))
-              .createdAt(now, observed)
+              .createdAt(nextCreatedAt(now), observed)
               .metadata(metadata)
               .keywords(d.keywords())
               .tags(d.tags())
@@ -1343,6 +1345,15 @@ public final class DefaultMemoryStore implements MemoryStore {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * A creation time at or after {@code now} and strictly after every earlier one, so that listing
+   * in creation order keeps the order things were said, even for a batch stored in one instant.
+   */
+  private Instant nextCreatedAt(Instant now) {
+    return lastCreatedAt.accumulateAndGet(
+        now, (last, candidate) -> candidate.isAfter(last) ? candidate : last.plusNanos(1));
+  }
 
   private List<Memory> scan(Filter filter) {
     List<Memory> out = new ArrayList<>();

@@ -217,6 +217,20 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void add_keepsTheOrderThingsWereSaidIn_evenWithinOneInstant() {
+    List<String> said = new ArrayList<>();
+    AddRequest.Builder batch = AddRequest.builder(ALICE);
+    for (int i = 0; i < 30; i++) {
+      said.add("turn " + i);
+      batch.text("turn " + i);
+    }
+    store.add(batch.build());
+    store.add(ALICE, "turn 30");
+    said.add("turn 30");
+    assertEquals(said, listAll(ALICE, Filter.all()).stream().map(Memory::text).toList());
+  }
+
+  @Test
   void get_ofUnknownId_isEmpty() {
     assertTrue(store.get(ALICE, MemoryId.random()).isEmpty());
   }
