@@ -34,6 +34,7 @@ import dev.engram.spi.MemoryBackend;
 import dev.engram.spi.MemoryDraft;
 import dev.engram.spi.MemoryPipeline;
 import dev.engram.spi.PipelineContext;
+import dev.engram.spi.PipelineException;
 import dev.engram.spi.PipelineInput;
 import dev.engram.spi.PipelinePlan;
 import dev.engram.spi.PipelineUsage;
@@ -160,13 +161,13 @@ public final class DefaultMemoryStore implements MemoryStore {
             request.scope(),
             messages.size(),
             detail);
+        PipelineUsage spent =
+            e instanceof PipelineException pe
+                ? pe.usage()
+                : new PipelineUsage(0, 0, 0, Duration.ofNanos(System.nanoTime() - started));
         return addRaw(
             request,
-            new PipelineOutcome(
-                PipelineOutcome.Status.FELL_BACK,
-                detail,
-                new PipelineUsage(0, 0, 0, Duration.ofNanos(System.nanoTime() - started)),
-                List.of()));
+            new PipelineOutcome(PipelineOutcome.Status.FELL_BACK, detail, spent, List.of()));
       }
       return applyPlan(request.scope(), plan, latestObservedAt(messages, now), request);
     } finally {
@@ -176,6 +177,9 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   private static String describe(RuntimeException e) {
     String m = e.getMessage();
+    if (e instanceof PipelineException && m != null) {
+      return m;
+    }
     return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
@@ -650,7 +654,7 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
 
     @Override
-    public List<SearchHit> similar(String text, int limit) {
+    public List<SearchHit> similar(String text, int limit, Filter filter) {
       if (text == null || text.isBlank() || limit < 1) {
         return List.of();
       }
@@ -664,6 +668,7 @@ public final class DefaultMemoryStore implements MemoryStore {
               .limit(Math.min(limit, SearchRequest.MAX_LIMIT))
               .reinforce(false)
               .weights(RankingWeights.RELEVANCE_ONLY)
+              .filter(filter)
               .build());
     }
 

@@ -1,6 +1,7 @@
 package dev.engram.spi;
 
 import dev.engram.SearchHit;
+import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import java.util.List;
@@ -19,11 +20,15 @@ public interface PipelineContext {
   List<Memory> recent(int limit);
 
   /**
-   * Active memories of the scope (whole owner, all sessions) most similar to {@code text}, best
-   * first.
+   * Active memories of the scope's owner (all sessions) most similar to {@code text}, best first.
    */
-  List<SearchHit> similar(String text, int limit);
+  default List<SearchHit> similar(String text, int limit) {
+    return similar(text, limit, Filter.all());
+  }
 
-  /** A memory of the scope by id. */
+  /** {@link #similar(String, int)} among the memories that also match {@code filter}. */
+  List<SearchHit> similar(String text, int limit, Filter filter);
+
+  /** A memory of the scope's owner by id. */
   Optional<Memory> get(MemoryId id);
 }
