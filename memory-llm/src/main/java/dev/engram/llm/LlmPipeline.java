@@ -1,0 +1,646 @@
+package dev.engram.llm;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.engram.Message;
+import dev.engram.Role;
+import dev.engram.SearchHit;
+import dev.engram.filter.Filter;
+import dev.engram.llm.internal.DataBlock;
+import dev.engram.llm.internal.ModelCaller;
+import dev.engram.llm.internal.Replies;
+import dev.engram.llm.internal.Schemas;
+import dev.engram.memory.Kind;
+import dev.engram.memory.Link;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import dev.engram.memory.Tier;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelineContext;
+import dev.engram.spi.PipelineInput;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PlannedChange;
+import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.model.chat.ChatModel;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Mem0- and A-MEM-style memory through any langchain4j {@link ChatModel}. For each add:
+ *
+ * <ol>
+ *   <li><b>Extract</b> (1 call): the new messages, with a little recent context, become short,
+ *       self-contained facts with absolute dates, in the language they were said in, each already
+ *       <b>enriched</b> with keywords, tags, a context line and an importance of 1–10.
+ *   <li><b>Consolidate</b> (1 call, skipped when nothing similar is stored): each fact is compared
+ *       with the most similar existing memories of the scope, shown to the model under small
+ *       integer ids that are mapped back here. ADD stores it; UPDATE rewrites a memory (its old
+ *       text stays in history); INVALIDATE closes a contradicted memory's validity and adds the new
+ *       fact, linked with {@code supersedes}; NONE notes that it is known. A decision naming an
+ *       unknown id falls back to ADD, so a new fact is never lost.
+ *   <li><b>Link</b>: each fact is linked to the existing memories the model called related.
+ *   <li><b>Evolve</b> (optional, 1 more call): related memories' context and tags are refined.
+ * </ol>
+ *
+ * <p>So an add costs 1 call when the scope has nothing similar yet and 2 otherwise (3 with
+ * evolution). With {@link Builder#keepEpisodes(boolean)} (the default) the raw messages are stored
+ * too, as short-term episodic memories that fade unless recalled, and every fact links to the
+ * episodes it came from; {@link dev.engram.MemoryStore#consolidate(Scope)} later summarises a
+ * session's episodes into lasting facts.
+ *
+ * <p>If a call fails, times out, is rate-limited, or the model answers unusably twice, the pipeline
+ * throws and the store keeps the raw messages instead, reporting why: nothing said is dropped.
+ *
+ * {@snippet :
+ * ChatModel model = OpenAiChatModel.builder().apiKey(System.getenv("OPENAI_API_KEY"))
+ *     .modelName("gpt-4o-mini").build();
+ * MemoryStore memory = Engram.builder().pipeline(LlmPipeline.builder(model).build()).build();
+ * memory.add(Scope.user("alice"), "I moved to Porto last week");
+ * }
+ */
+public final class LlmPipeline implements MemoryPipeline {
+  private static final Filter NOT_EPISODIC = Filter.ne("kind", Kind.EPISODIC);
+  private static final int MAX_EXISTING = 30;
+
+  private final Prompts prompts;
+  private final ModelCaller caller;
+  private final boolean extraction;
+  private final boolean consolidation;
+  private final boolean linking;
+  private final boolean evolution;
+  private final boolean keepEpisodes;
+  private final int similarLimit;
+  private final int recentContext;
+
+  private LlmPipeline(Builder b) {
+    this.prompts = b.prompts;
+    boolean structured =
+        switch (b.structuredOutput) {
+          case ALWAYS -> true;
+          case NEVER -> false;
+          case AUTO ->
+              b.model.supportedCapabilities().contains(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
+        };
+    this.caller = new ModelCaller(b.model, structured, b.listeners);
+    this.extraction = b.extraction;
+    this.consolidation = b.consolidation;
+    this.linking = b.linking;
+    this.evolution = b.evolution;
+    this.keepEpisodes = b.keepEpisodes;
+    this.similarLimit = b.similarLimit;
+    this.recentContext = b.recentContext;
+  }
+
+  /** A builder for a pipeline over {@code model}. */
+  public static Builder builder(ChatModel model) {
+    return new Builder(model);
+  }
+
+  // ------------------------------------------------------------------------------------ add
+
+  @Override
+  public PipelinePlan plan(PipelineInput input, PipelineContext context) {
+    ModelCaller.Usage usage = new ModelCaller.Usage();
+    List<Message> messages = input.messages();
+    List<PlannedChange> changes = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+
+    List<MemoryId> episodes = new ArrayList<>();
+    if (keepEpisodes) {
+      for (Message m : messages) {
+        MemoryDraft episode = episode(m, input.metadata());
+        episodes.add(episode.id());
+        changes.add(new PlannedChange.Add(episode, "said in conversation"));
+      }
+    }
+    List<Replies.Fact> facts =
+        extraction ? extract(messages, context, usage) : verbatimFacts(messages);
+    if (facts.isEmpty()) {
+      notes.add("nothing worth remembering as a fact");
+    }
+    List<Source> sources = new ArrayList<>();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      sources.add(new Source(m.id(), m.observedAt(), keepEpisodes ? episodes.get(i) : null));
+    }
+    consolidate(facts, sources, input.metadata(), context, usage, changes, notes);
+    return new PipelinePlan(changes, usage.snapshot(), notes);
+  }
+
+  /** Where a fact came from: a message's id and time, and the episode that stores it (if kept). */
+  private record Source(String messageId, Instant observedAt, MemoryId episode) {}
+
+  private MemoryDraft episode(Message m, Map<String, Object> metadata) {
+    Map<String, Object> meta = new LinkedHashMap<>(metadata);
+    meta.putIfAbsent("role", m.role().name().toLowerCase(Locale.ROOT));
+    if (m.name() != null) {
+      meta.putIfAbsent("speaker", m.name());
+    }
+    return new MemoryDraft(
+        MemoryId.random(),
+        m.text(),
+        Kind.EPISODIC,
+        Tier.SHORT_TERM,
+        0.3,
+        1,
+        List.of(),
+        List.of(),
+        "",
+        meta,
+        m.id() == null ? List.of() : List.of(m.id()),
+        m.observedAt(),
+        List.of());
+  }
+
+  private List<Replies.Fact> extract(
+      List<Message> messages, PipelineContext context, ModelCaller.Usage usage) {
+    StringBuilder user = new StringBuilder();
+    List<Memory> recent = recentContext > 0 ? context.recent(recentContext) : List.of();
+    if (!recent.isEmpty()) {
+      ArrayNode items = DataBlock.array();
+      for (int i = recent.size() - 1; i >= 0; i--) {
+        Memory m = recent.get(i);
+        ObjectNode o = items.addObject();
+        Object speaker = m.metadata().getOrDefault("speaker", m.metadata().get("role"));
+        if (speaker != null) {
+          o.put("speaker", speaker.toString());
+        }
+        o.put("date", DataBlock.date(m.observedAt()));
+        o.put("text", m.text());
+      }
+      ObjectNode recentData = DataBlock.object();
+      recentData.set("recent", items);
+      user.append(DataBlock.wrap("RECENT CONTEXT (oldest first):", recentData));
+    }
+    ArrayNode items = DataBlock.array();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      ObjectNode o = items.addObject();
+      o.put("n", i + 1);
+      o.put("role", m.role().name().toLowerCase(Locale.ROOT));
+      if (m.name() != null) {
+        o.put("speaker", m.name());
+      }
+      o.put("date", DataBlock.date(m.observedAt()));
+      o.put("text", m.text());
+    }
+    ObjectNode data = DataBlock.object();
+    data.set("messages", items);
+    user.append(DataBlock.wrap("NEW MESSAGES:", data));
+    return caller.call(
+        LlmCall.Stage.EXTRACT,
+        prompts.extract(),
+        user.toString(),
+        Schemas.FACTS,
+        Replies::facts,
+        usage);
+  }
+
+  private static List<Replies.Fact> verbatimFacts(List<Message> messages) {
+    List<Replies.Fact> facts = new ArrayList<>();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      if (m.role() == Role.SYSTEM) {
+        continue;
+      }
+      facts.add(
+          new Replies.Fact(
+              m.text(),
+              m.role() == Role.USER ? "user" : "assistant",
+              "semantic",
+              5,
+              List.of(),
+              List.of(),
+              "",
+              List.of(i + 1)));
+    }
+    return facts;
+  }
+
+  /**
+   * Compares facts with what is stored and turns the decisions into planned changes. Shared by add
+   * and session consolidation.
+   */
+  private void consolidate(
+      List<Replies.Fact> facts,
+      List<Source> sources,
+      Map<String, Object> metadata,
+      PipelineContext context,
+      ModelCaller.Usage usage,
+      List<PlannedChange> changes,
+      List<String> notes) {
+    if (facts.isEmpty()) {
+      return;
+    }
+    // Existing memories similar to any fact, shown to the model as "0", "1", … and mapped back
+    // here.
+    List<Memory> existing = new ArrayList<>();
+    Set<MemoryId> seen = new LinkedHashSet<>();
+    if (consolidation || linking) {
+      for (Replies.Fact f : facts) {
+        for (SearchHit hit : context.similar(f.text(), similarLimit, NOT_EPISODIC)) {
+          if (existing.size() < MAX_EXISTING && seen.add(hit.memory().id())) {
+            existing.add(hit.memory());
+          }
+        }
+      }
+    }
+    Map<Integer, Replies.Decision> decisions = new LinkedHashMap<>();
+    if (consolidation && !existing.isEmpty()) {
+      for (Replies.Decision d : decide(facts, existing, usage)) {
+        if (d.fact() >= 1 && d.fact() <= facts.size()) {
+          decisions.putIfAbsent(d.fact(), d);
+        }
+      }
+    }
+    List<MemoryDraft> added = new ArrayList<>();
+    List<List<Memory>> addedNeighbours = new ArrayList<>();
+    for (int i = 0; i < facts.size(); i++) {
+      Replies.Fact fact = facts.get(i);
+      Replies.Decision d = decisions.get(i + 1);
+      String action = d == null ? "ADD" : d.action();
+      Memory target = d == null ? null : byShortId(existing, d.target());
+      if (!action.equals("ADD") && target == null) {
+        if (d != null && !existing.isEmpty()) {
+          notes.add(
+              "fact "
+                  + (i + 1)
+                  + ": "
+                  + action
+                  + " named unknown memory \""
+                  + d.target()
+                  + "\"; added instead");
+        }
+        action = "ADD";
+      }
+      List<Memory> related = new ArrayList<>();
+      if (linking && d != null) {
+        for (String id : d.related()) {
+          Memory r = byShortId(existing, id);
+          if (r != null && !related.contains(r) && r != target) {
+            related.add(r);
+          }
+        }
+      }
+      String reason = d == null || d.reason().isEmpty() ? "" : d.reason();
+      switch (action) {
+        case "NONE" ->
+            notes.add("already known: \"" + fact.text() + "\" (memory " + target.id() + ")");
+        case "UPDATE" -> {
+          String text = d.text().isEmpty() ? fact.text() : d.text();
+          changes.add(
+              new PlannedChange.Update(
+                  target.id(),
+                  text,
+                  null,
+                  null,
+                  null,
+                  null,
+                  Map.of(),
+                  messageIds(fact, sources),
+                  reason.isEmpty() ? "refined by: " + fact.text() : reason));
+          for (Memory r : related) {
+            changes.add(new PlannedChange.AddLink(target.id(), Link.related(r.id()), "related"));
+          }
+        }
+        default -> {
+          MemoryDraft draft = draft(fact, sources, metadata, related);
+          changes.add(new PlannedChange.Add(draft, reason));
+          if (action.equals("INVALIDATE")) {
+            changes.add(
+                new PlannedChange.Invalidate(
+                    target.id(),
+                    draft.id(),
+                    reason.isEmpty() ? "contradicted by: " + fact.text() : reason));
+          }
+          added.add(draft);
+          addedNeighbours.add(related);
+        }
+      }
+    }
+    if (evolution) {
+      for (int i = 0; i < added.size(); i++) {
+        if (!addedNeighbours.get(i).isEmpty()) {
+          evolve(added.get(i), addedNeighbours.get(i), usage, changes);
+        }
+      }
+    }
+  }
+
+  private List<Replies.Decision> decide(
+      List<Replies.Fact> facts, List<Memory> existing, ModelCaller.Usage usage) {
+    ArrayNode memories = DataBlock.array();
+    for (int i = 0; i < existing.size(); i++) {
+      Memory m = existing.get(i);
+      ObjectNode o = memories.addObject();
+      o.put("id", String.valueOf(i));
+      o.put("text", m.text());
+      o.put("date", DataBlock.date(m.observedAt()));
+    }
+    ArrayNode newFacts = DataBlock.array();
+    for (int i = 0; i < facts.size(); i++) {
+      newFacts.addObject().put("fact", i + 1).put("text", facts.get(i).text());
+    }
+    ObjectNode existingData = DataBlock.object();
+    existingData.set("memories", memories);
+    ObjectNode factData = DataBlock.object();
+    factData.set("facts", newFacts);
+    String user =
+        DataBlock.wrap("EXISTING MEMORIES:", existingData) + DataBlock.wrap("NEW FACTS:", factData);
+    return caller.call(
+        LlmCall.Stage.CONSOLIDATE,
+        prompts.consolidate(),
+        user,
+        Schemas.DECISIONS,
+        Replies::decisions,
+        usage);
+  }
+
+  private void evolve(
+      MemoryDraft added,
+      List<Memory> neighbours,
+      ModelCaller.Usage usage,
+      List<PlannedChange> changes) {
+    ArrayNode items = DataBlock.array();
+    for (int i = 0; i < neighbours.size(); i++) {
+      Memory m = neighbours.get(i);
+      ObjectNode o = items.addObject();
+      o.put("id", String.valueOf(i));
+      o.put("text", m.text());
+      o.put("context", m.context());
+      ArrayNode tags = o.putArray("tags");
+      m.tags().forEach(tags::add);
+    }
+    ObjectNode newMemory = DataBlock.object();
+    newMemory.put("text", added.text());
+    newMemory.put("context", added.context());
+    ObjectNode neighbourData = DataBlock.object();
+    neighbourData.set("neighbours", items);
+    String user =
+        DataBlock.wrap("NEW MEMORY:", newMemory) + DataBlock.wrap("NEIGHBOURS:", neighbourData);
+    for (Replies.NeighbourChange c :
+        caller.call(
+            LlmCall.Stage.EVOLVE,
+            prompts.evolve(),
+            user,
+            Schemas.NEIGHBOURS,
+            Replies::neighbours,
+            usage)) {
+      Memory n = byShortId(neighbours, c.id());
+      if (n == null) {
+        continue;
+      }
+      String contextLine =
+          c.context().isEmpty() || c.context().equals(n.context()) ? null : c.context();
+      List<String> tags = c.tags().isEmpty() || c.tags().equals(n.tags()) ? null : c.tags();
+      if (contextLine != null || tags != null) {
+        changes.add(
+            new PlannedChange.Update(
+                n.id(),
+                null,
+                null,
+                tags,
+                contextLine,
+                null,
+                Map.of(),
+                List.of(),
+                "evolved after: " + added.text()));
+      }
+    }
+  }
+
+  private MemoryDraft draft(
+      Replies.Fact fact, List<Source> sources, Map<String, Object> metadata, List<Memory> related) {
+    Map<String, Object> meta = new LinkedHashMap<>(metadata);
+    meta.put("subject", fact.about());
+    List<Link> links = new ArrayList<>();
+    related.forEach(r -> links.add(Link.related(r.id())));
+    Instant observed = null;
+    for (Source s : sourcesOf(fact, sources)) {
+      if (s.episode() != null) {
+        links.add(new Link(s.episode(), Link.DERIVED_FROM));
+      }
+      if (s.observedAt() != null && (observed == null || s.observedAt().isAfter(observed))) {
+        observed = s.observedAt();
+      }
+    }
+    Kind kind =
+        switch (fact.kind()) {
+          case "episodic" -> Kind.EPISODIC;
+          case "procedural" -> Kind.PROCEDURAL;
+          default -> Kind.SEMANTIC;
+        };
+    double importance = fact.importance() / 10.0;
+    // Importance seeds strength: a critical fact (10) starts three times as durable as a trivial
+    // one.
+    double strength = 1 + 2 * (fact.importance() - 1) / 9.0;
+    return new MemoryDraft(
+        MemoryId.random(),
+        fact.text(),
+        kind,
+        Tier.LONG_TERM,
+        importance,
+        strength,
+        fact.keywords(),
+        fact.tags(),
+        fact.context(),
+        meta,
+        messageIds(fact, sources),
+        observed,
+        links);
+  }
+
+  /** The sources a fact cites; all of them when it cites none that exist. */
+  private static List<Source> sourcesOf(Replies.Fact fact, List<Source> sources) {
+    List<Source> out = new ArrayList<>();
+    for (int n : fact.sources()) {
+      if (n >= 1 && n <= sources.size() && !out.contains(sources.get(n - 1))) {
+        out.add(sources.get(n - 1));
+      }
+    }
+    return out.isEmpty() ? sources : out;
+  }
+
+  private static List<String> messageIds(Replies.Fact fact, List<Source> sources) {
+    List<String> ids = new ArrayList<>();
+    for (Source s : sourcesOf(fact, sources)) {
+      if (s.messageId() != null && !ids.contains(s.messageId())) {
+        ids.add(s.messageId());
+      }
+    }
+    return ids;
+  }
+
+  private static Memory byShortId(List<Memory> memories, String shortId) {
+    try {
+      int i = Integer.parseInt(shortId.strip());
+      return i >= 0 && i < memories.size() ? memories.get(i) : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ sessions
+
+  @Override
+  public PipelinePlan consolidate(Scope scope, List<Memory> episodes, PipelineContext context) {
+    ModelCaller.Usage usage = new ModelCaller.Usage();
+    List<PlannedChange> changes = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    if (episodes.isEmpty()) {
+      return new PipelinePlan(changes, usage.snapshot(), notes);
+    }
+    ArrayNode items = DataBlock.array();
+    List<Source> sources = new ArrayList<>();
+    for (int i = 0; i < episodes.size(); i++) {
+      Memory e = episodes.get(i);
+      ObjectNode o = items.addObject();
+      o.put("n", i + 1);
+      Object speaker = e.metadata().getOrDefault("speaker", e.metadata().get("role"));
+      if (speaker != null) {
+        o.put("speaker", speaker.toString());
+      }
+      o.put("date", DataBlock.date(e.observedAt()));
+      o.put("text", e.text());
+      sources.add(
+          new Source(e.sources().isEmpty() ? null : e.sources().get(0), e.observedAt(), e.id()));
+    }
+    ObjectNode data = DataBlock.object();
+    data.set("episodes", items);
+    List<Replies.Fact> facts =
+        caller.call(
+            LlmCall.Stage.SUMMARIZE,
+            prompts.summarize(),
+            DataBlock.wrap("EPISODES of " + scope + ":", data),
+            Schemas.FACTS,
+            Replies::facts,
+            usage);
+    consolidate(facts, sources, Map.of(), context, usage, changes, notes);
+    return new PipelinePlan(changes, usage.snapshot(), notes);
+  }
+
+  // ------------------------------------------------------------------------------------ builder
+
+  /** Whether to ask for JSON-schema structured output. */
+  public enum StructuredOutput {
+    /** When the model declares {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}. */
+    AUTO,
+    /** Always (the model must support it). */
+    ALWAYS,
+    /** Never: parse the reply's text tolerantly. */
+    NEVER
+  }
+
+  /** Builds {@link LlmPipeline}s; every setter validates at once and states its default. */
+  public static final class Builder {
+    private final ChatModel model;
+    private Prompts prompts = Prompts.defaults();
+    private StructuredOutput structuredOutput = StructuredOutput.AUTO;
+    private final List<PipelineListener> listeners = new ArrayList<>();
+    private boolean extraction = true;
+    private boolean consolidation = true;
+    private boolean linking = true;
+    private boolean evolution;
+    private boolean keepEpisodes = true;
+    private int similarLimit = 5;
+    private int recentContext = 6;
+
+    private Builder(ChatModel model) {
+      this.model = Objects.requireNonNull(model, "model must not be null");
+    }
+
+    /** Overrides the prompts; default {@link Prompts#defaults()}. */
+    public Builder prompts(Prompts prompts) {
+      this.prompts = Objects.requireNonNull(prompts, "prompts must not be null");
+      return this;
+    }
+
+    /** Sets when to request JSON-schema output; default {@link StructuredOutput#AUTO}. */
+    public Builder structuredOutput(StructuredOutput mode) {
+      this.structuredOutput = Objects.requireNonNull(mode, "structuredOutput must not be null");
+      return this;
+    }
+
+    /** Adds a listener told about every model call (tokens, time, errors). */
+    public Builder listener(PipelineListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+      return this;
+    }
+
+    /**
+     * Sets whether the model extracts facts; default true. Off, each non-system message is taken as
+     * a fact verbatim (still consolidated and linked).
+     */
+    public Builder extraction(boolean on) {
+      this.extraction = on;
+      return this;
+    }
+
+    /** Sets whether facts are consolidated against similar memories; default true. */
+    public Builder consolidation(boolean on) {
+      this.consolidation = on;
+      return this;
+    }
+
+    /** Sets whether new facts are linked to related memories; default true. */
+    public Builder linking(boolean on) {
+      this.linking = on;
+      return this;
+    }
+
+    /**
+     * Sets whether related memories' context and tags are refined after an add (A-MEM evolution,
+     * one more call per add that has related memories); default false.
+     */
+    public Builder evolution(boolean on) {
+      this.evolution = on;
+      return this;
+    }
+
+    /**
+     * Sets whether the raw messages are also stored, as short-term episodic memories that facts
+     * link to and that session consolidation summarises; default true.
+     */
+    public Builder keepEpisodes(boolean on) {
+      this.keepEpisodes = on;
+      return this;
+    }
+
+    /**
+     * Sets how many similar memories are fetched per fact for consolidation, 1 to 20; default 5.
+     */
+    public Builder similarLimit(int limit) {
+      if (limit < 1 || limit > 20) {
+        throw new IllegalArgumentException("similarLimit must be between 1 and 20, got " + limit);
+      }
+      this.similarLimit = limit;
+      return this;
+    }
+
+    /**
+     * Sets how many recent memories of the session are shown to extraction for resolving
+     * references, 0 to 50; default 6.
+     */
+    public Builder recentContext(int count) {
+      if (count < 0 || count > 50) {
+        throw new IllegalArgumentException("recentContext must be between 0 and 50, got " + count);
+      }
+      this.recentContext = count;
+      return this;
+    }
+
+    /** Builds the pipeline. */
+    public LlmPipeline build() {
+      return new LlmPipeline(this);
+    }
+  }
+}
