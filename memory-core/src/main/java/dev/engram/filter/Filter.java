@@ -1,6 +1,7 @@
 package dev.engram.filter;
 
 import dev.engram.memory.Memory;
+import dev.engram.memory.Scope;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -57,6 +58,21 @@ public sealed interface Filter extends Predicate<Memory>
   /** Matches every memory. */
   static Filter all() {
     return MatchAll.INSTANCE;
+  }
+
+  /**
+   * Exactly the memories {@code scope} {@link Scope#contains contains}, as a filter a backend can
+   * translate: equal user and agent ids (an absent id matching only an absent one) and, if the
+   * scope names a session, an equal session.
+   */
+  static Filter of(Scope scope) {
+    List<Filter> parts = new ArrayList<>(3);
+    parts.add(scope.userId() != null ? eq("userId", scope.userId()) : not(exists("userId")));
+    parts.add(scope.agentId() != null ? eq("agentId", scope.agentId()) : not(exists("agentId")));
+    if (scope.sessionId() != null) {
+      parts.add(eq("sessionId", scope.sessionId()));
+    }
+    return and(parts);
   }
 
   /** {@code field == value}. */

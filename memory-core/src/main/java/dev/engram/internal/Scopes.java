@@ -2,8 +2,6 @@ package dev.engram.internal;
 
 import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
-import java.util.ArrayList;
-import java.util.List;
 
 /** The scope rule of {@link Scope#contains} expressed as a filter, so backends can push it down. */
 public final class Scopes {
@@ -11,19 +9,7 @@ public final class Scopes {
 
   /** A filter matching exactly the memories {@code scope} contains. */
   public static Filter filter(Scope scope) {
-    List<Filter> parts = new ArrayList<>(3);
-    parts.add(
-        scope.userId() != null
-            ? Filter.eq("userId", scope.userId())
-            : Filter.not(Filter.exists("userId")));
-    parts.add(
-        scope.agentId() != null
-            ? Filter.eq("agentId", scope.agentId())
-            : Filter.not(Filter.exists("agentId")));
-    if (scope.sessionId() != null) {
-      parts.add(Filter.eq("sessionId", scope.sessionId()));
-    }
-    return Filter.and(parts);
+    return Filter.of(scope);
   }
 
   /** The lock key of a scope's owner: memories of one owner are written one change at a time. */

@@ -1,0 +1,198 @@
+package dev.engram.retrieval;
+
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.retrieval.internal.EnglishStopwords;
+import dev.engram.retrieval.internal.LogFileOps;
+import dev.engram.retrieval.internal.LuceneBackend;
+import dev.engram.spi.Embedder;
+import dev.engram.spi.MemoryBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+
+/**
+ * Persistent memory on local disk with hybrid BM25 + vector search and in-process embeddings: no
+ * server, no API key.
+ *
+ * {@snippet :
+ * try (MemoryStore memory = EmbeddedMemory.open(Path.of("memory"))) {
+ *   memory.add(Scope.user("alice"), "I am allergic to peanuts");
+ *   memory.search(Scope.user("alice"), "what should I not eat?").forEach(System.out::println);
+ * }
+ * }
+ *
+ * <p>For every other option, build the backend and hand it to {@link Engram#builder()}:
+ *
+ * {@snippet :
+ * MemoryStore memory = Engram.builder()
+ *     .backend(EmbeddedMemory.backend(Path.of("memory")).commitInterval(Duration.ofSeconds(2)).build())
+ *     .clock(clock)
+ *     .pipeline(LlmPipeline.builder(chatModel).build())
+ *     .build();
+ * }
+ *
+ * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model and Lucene's {@link
+ * EnglishAnalyzer}. For other languages choose a matching model and analyzer (see {@link
+ * BackendBuilder#embedder(Embedder)} and {@link BackendBuilder#analyzer(String, Analyzer, Set)}).
+ * Start the JVM with {@code --add-modules jdk.incubator.vector}: Lucene's vector maths is 3–4 times
+ * faster with it.
+ */
+public final class EmbeddedMemory {
+  private EmbeddedMemory() {}
+
+  /** Opens (creating if needed) a store in {@code dir} with every default. */
+  public static MemoryStore open(Path dir) {
+    return Engram.builder().backend(backend(dir).build()).build();
+  }
+
+  /** A builder for the backend of a store in {@code dir}. */
+  public static BackendBuilder backend(Path dir) {
+    return new BackendBuilder(dir);
+  }
+
+  /**
+   * Rebuilds every memory's index entry (vectors and BM25 fields) from the stored records with new
+   * options — the way to change the embedding model or the analyzer of an existing store. Memories
+   * and history are kept; the store must not be open elsewhere.
+   *
+   * @return how many memories were rebuilt
+   */
+  public static long reindex(Path dir, BackendBuilder newOptions) {
+    return ReindexTool.reindex(dir, newOptions);
+  }
+
+  /** Builds the embedded backend; every setter validates at once and states its default. */
+  public static final class BackendBuilder {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    final Path dir;
+    Embedder embedder;
+    boolean embedderSet;
+    String analyzerName = "english";
+    Analyzer analyzer;
+    Set<String> queryStopwords = EnglishStopwords.WORDS;
+    RetrievalConfig retrieval = RetrievalConfig.defaults();
+    Duration commitInterval = Duration.ofSeconds(5);
+
+    private BackendBuilder(Path dir) {
+      this.dir = Objects.requireNonNull(dir, "dir must not be null");
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("dir " + dir + " exists and is not a directory");
+      }
+    }
+
+    /**
+     * Sets the embedding model; default {@link Embedders#bgeSmallEn()} (in process, English-first).
+     * For Chinese, for example, {@code Embedders.of(new BgeSmallZhV15QuantizedEmbeddingModel(),
+     * "bge-small-zh-v1.5-q", "为这个句子生成表示以用于检索相关文章：", "")} with a CJK analyzer. A store refuses to
+     * open with a model other than the one that built it.
+     */
+    public BackendBuilder embedder(Embedder embedder) {
+      this.embedder = Objects.requireNonNull(embedder, "embedder must not be null");
+      this.embedderSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the analyzer of the BM25 fields; default Lucene's {@link EnglishAnalyzer} (stemming,
+     * English stopwords) named {@code english}, with an English list of query stopwords. For
+     * another language pass its analyzer (e.g. {@code new CJKAnalyzer()} named {@code cjk}) and its
+     * query stopwords (or an empty set). A store records the name and refuses to open with another.
+     */
+    public BackendBuilder analyzer(String name, Analyzer analyzer, Set<String> queryStopwords) {
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "analyzer name must be 1 to 64 lower-case letters, digits or . _ -, got '"
+                + name
+                + "'");
+      }
+      this.analyzerName = name;
+      this.analyzer = Objects.requireNonNull(analyzer, "analyzer must not be null");
+      Objects.requireNonNull(queryStopwords, "queryStopwords must not be null (use Set.of())");
+      this.queryStopwords =
+          Set.copyOf(queryStopwords.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList());
+      return this;
+    }
+
+    /** Sets how candidates are ranked; default {@link RetrievalConfig#defaults()}. */
+    public BackendBuilder retrieval(RetrievalConfig retrieval) {
+      this.retrieval = Objects.requireNonNull(retrieval, "retrieval must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how often changes are committed to the Lucene index, 100 ms to 10 minutes; default 5
+     * seconds. Every acknowledged change is durable at once through the operation log either way;
+     * commits only bound how much log is replayed after a crash.
+     */
+    public BackendBuilder commitInterval(Duration interval) {
+      Objects.requireNonNull(interval, "commitInterval must not be null");
+      if (interval.compareTo(Duration.ofMillis(100)) < 0
+          || interval.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "commitInterval must be between 100 ms and 10 minutes, got " + interval);
+      }
+      this.commitInterval = interval;
+      return this;
+    }
+
+    LuceneBackend.Options options() {
+      return options(false);
+    }
+
+    LuceneBackend.Options options(boolean raw) {
+      Embedder e =
+          retrieval.fusion() == RetrievalConfig.Fusion.LEXICAL_ONLY
+              ? null
+              : (embedderSet ? embedder : DefaultEmbedder.get());
+      return new LuceneBackend.Options(
+          e,
+          analyzer != null ? analyzer : new EnglishAnalyzer(),
+          analyzerName,
+          queryStopwords,
+          retrieval,
+          commitInterval,
+          LogFileOps.DEFAULT,
+          LuceneBackend::openDirectory,
+          raw);
+    }
+
+    /**
+     * Opens the backend.
+     *
+     * @throws dev.engram.StoreLockedException if another process has the store open
+     * @throws dev.engram.IncompatibleStoreException if the store was built with another model or
+     *     analyzer
+     * @throws dev.engram.StoreCorruptedException if the directory is not a store or is damaged
+     */
+    public MemoryBackend build() {
+      return LuceneBackend.open(dir, options());
+    }
+  }
+
+  /** The default model is loaded once per JVM: it takes a second or two and is thread-safe. */
+  private static final class DefaultEmbedder {
+    private static volatile Embedder instance;
+
+    static Embedder get() {
+      Embedder e = instance;
+      if (e == null) {
+        synchronized (DefaultEmbedder.class) {
+          e = instance;
+          if (e == null) {
+            e = Embedders.bgeSmallEn();
+            instance = e;
+          }
+        }
+      }
+      return e;
+    }
+  }
+}

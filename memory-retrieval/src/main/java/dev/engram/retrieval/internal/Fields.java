@@ -1,0 +1,63 @@
+package dev.engram.retrieval.internal;
+
+/** Names of the Lucene fields of memory and history documents. */
+final class Fields {
+  private Fields() {}
+
+  /** Document type: {@link #MEMORY} or {@link #EVENT}. */
+  static final String TYPE = "_type";
+
+  static final String MEMORY = "memory";
+  static final String EVENT = "event";
+
+  /** The full record, as {@code MemoryCodec} JSON: the index is the source of truth. */
+  static final String RECORD = "_record";
+
+  /** A memory document's unique key, for replacing it. */
+  static final String MEMORY_KEY = "_memoryKey";
+
+  /** Memory id (memories) or the memory an event belongs to (events). */
+  static final String ID = "id";
+
+  /** An event's store-wide sequence. */
+  static final String SEQ = "_seq";
+
+  /** Optional fields that are present on a memory, and {@code m:<key>} for metadata keys. */
+  static final String PRESENT = "_present";
+
+  /** Metadata keys whose value is a list. */
+  static final String LIST_KEYS = "_listKeys";
+
+  /** BM25 fields. */
+  static final String CONTENT = "content";
+
+  static final String PREVIOUS = "prev";
+  static final String LABELS = "labels";
+  static final String CONTEXT_TEXT = "contextText";
+
+  /** The embedding, and a hash of the text it was computed from (to reuse it when unchanged). */
+  static final String VECTOR = "vec";
+
+  static final String EMBEDDED_HASH = "_embedHash";
+
+  /** Conversation structure: the session key, the turn number within it, and the speaker. */
+  static final String SESSION_KEY = "_session";
+
+  static final String TURN = "_turn";
+  static final String SPEAKER = "_speaker";
+
+  /** The text of the previous turn, kept so that rewriting a memory keeps its context field. */
+  static final String PREVIOUS_STORED = "_prevText";
+
+  static String metadataString(String key) {
+    return "m." + key + ".s";
+  }
+
+  static String metadataNumber(String key) {
+    return "m." + key + ".n";
+  }
+
+  static String metadataBoolean(String key) {
+    return "m." + key + ".b";
+  }
+}

@@ -1,0 +1,978 @@
+package dev.engram.retrieval.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.engram.StoreCorruptedException;
+import dev.engram.StoreIOException;
+import dev.engram.StoreLockedException;
+import dev.engram.filter.Filter;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Kind;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import dev.engram.retrieval.RetrievalConfig;
+import dev.engram.spi.BackendQuery;
+import dev.engram.spi.Candidate;
+import dev.engram.spi.Durability;
+import dev.engram.spi.Embedder;
+import dev.engram.spi.ListQuery;
+import dev.engram.spi.MemoryBackend;
+import dev.engram.spi.MemoryCodec;
+import dev.engram.spi.WriteBatch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.document.LongField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexFormatTooNewException;
+import org.apache.lucene.index.IndexFormatTooOldException;
+import org.apache.lucene.index.IndexNotFoundException;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.SortedNumericSelector;
+import org.apache.lucene.search.SortedSetSelector;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TermRangeQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded store: one Lucene index per directory holding every memory (BM25 fields, an HNSW
+ * vector, exact filter fields and the full record) and every history event, made durable between
+ * Lucene commits by an fsynced operation log that is replayed on open.
+ *
+ * <p>Directory layout: {@code engram.json} (what built the store), {@code engram.lock} (held while
+ * open), {@code index/} (Lucene), {@code log/translog-N.tlog} (the operation log).
+ */
+public final class LuceneBackend implements MemoryBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(LuceneBackend.class);
+  private static final String LOCK_FILE = "engram.lock";
+  private static final String COMMIT_GENERATION = "engram.translogGeneration";
+  private static final String COMMIT_SEQUENCE = "engram.lastSequence";
+  private static final long ROLL_BYTES = 64L * 1024 * 1024;
+  private static final Query MEMORIES = new TermQuery(new Term(Fields.TYPE, Fields.MEMORY));
+  private static final Query EVENTS = new TermQuery(new Term(Fields.TYPE, Fields.EVENT));
+  private static final String SESSION_INDEX = "_sessionIdx";
+
+  /**
+   * What the backend is opened with.
+   *
+   * @param embedder the embedding model, or {@code null} for a lexical-only store
+   * @param analyzer the analyzer of the BM25 fields
+   * @param analyzerName the analyzer's name, recorded in {@code engram.json}
+   * @param queryStopwords words dropped from queries before BM25 (lower-case)
+   * @param retrieval ranking settings
+   * @param commitInterval how often changes are committed to the index (which trims the log)
+   * @param fileOps how log files are opened and synced (tests inject faults)
+   * @param directories how the index directory is opened (tests inject faults)
+   * @param raw open without checking or writing {@code engram.json} and without committing: for
+   *     reading an old store while it is rebuilt elsewhere
+   */
+  public record Options(
+      Embedder embedder,
+      Analyzer analyzer,
+      String analyzerName,
+      Set<String> queryStopwords,
+      RetrievalConfig retrieval,
+      Duration commitInterval,
+      LogFileOps fileOps,
+      Function<Path, Directory> directories,
+      boolean raw) {}
+
+  private final Path dir;
+  private final Options options;
+  private final Embedder embedder;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final Directory directory;
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+  private final Translog log;
+  private final HybridSearcher hybrid;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final Map<String, SessionTail> sessions = new HashMap<>();
+  private final ScheduledExecutorService committer;
+  private long lastSequence;
+  private boolean dirty;
+  private volatile String failure;
+  private volatile boolean closed;
+
+  /** The end of a session's conversation: its last turn number and that turn's text. */
+  private record SessionTail(long turn, String text) {}
+
+  /** Upserts prepared outside the write lock: the record, vector and conversation position. */
+  private record Prepared(Memory memory, float[] vector, String hash, LuceneDocuments.Turn turn) {}
+
+  /** Opens (creating if needed) the store in {@code dir}. */
+  public static LuceneBackend open(Path dir, Options options) {
+    try {
+      return new LuceneBackend(dir, options);
+    } catch (IOException e) {
+      throw new StoreIOException("cannot open the store at " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private LuceneBackend(Path dir, Options options) throws IOException {
+    this.dir = dir;
+    this.options = options;
+    this.embedder =
+        options.retrieval().fusion() == RetrievalConfig.Fusion.LEXICAL_ONLY
+            ? null
+            : options.embedder();
+    Files.createDirectories(dir);
+    StoreMeta wanted =
+        new StoreMeta(
+            StoreMeta.FORMAT,
+            embedder == null ? "none" : embedder.modelId(),
+            embedder == null ? 0 : embedder.dimension(),
+            options.analyzerName());
+    StoreMeta existing = StoreMeta.read(dir);
+    if (existing == null && !isEmptyDirectory(dir)) {
+      throw new StoreCorruptedException(
+          dir
+              + " is not an Engram store (it has files but no "
+              + StoreMeta.FILE
+              + "); open an empty or new directory instead",
+          null);
+    }
+    lockChannel =
+        FileChannel.open(
+            dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock acquired;
+    try {
+      acquired = lockChannel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      acquired = null;
+    }
+    if (acquired == null) {
+      lockChannel.close();
+      throw new StoreLockedException(
+          "the store at "
+              + dir
+              + " is locked: another process (or another open store in this one)"
+              + " is using it; close that first",
+          null);
+    }
+    lock = acquired;
+    boolean ok = false;
+    try {
+      if (options.raw()) {
+        if (existing == null) {
+          throw new StoreCorruptedException(
+              dir + " is not an Engram store (no " + StoreMeta.FILE + ")", null);
+        }
+      } else if (existing != null) {
+        existing.checkCompatible(wanted, dir);
+      } else {
+        wanted.write(dir);
+      }
+      directory = options.directories().apply(dir.resolve("index"));
+      IndexWriterConfig config = new IndexWriterConfig(options.analyzer());
+      config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
+      config.setCommitOnClose(false);
+      config.setRAMBufferSizeMB(64);
+      writer = openWriter(config);
+      Map<String, String> committed = new HashMap<>();
+      writer.getLiveCommitData().forEach(e -> committed.put(e.getKey(), e.getValue()));
+      long fromGeneration = Long.parseLong(committed.getOrDefault(COMMIT_GENERATION, "1"));
+      lastSequence = Long.parseLong(committed.getOrDefault(COMMIT_SEQUENCE, "0"));
+      List<Translog.Record> replay = new ArrayList<>();
+      log = Translog.open(dir.resolve("log"), fromGeneration, options.fileOps(), replay);
+      searchers = new SearcherManager(writer, null);
+      hybrid = new HybridSearcher(options, embedder);
+      for (Translog.Record r : replay) {
+        replay(r);
+      }
+      if (options.raw()) {
+        dirty = false; // never commit: the directory is only read
+      } else if (!replay.isEmpty()) {
+        LOG.info("recovered {} operation(s) from the log of {}", replay.size(), dir);
+        commitLocked();
+      } else if (existing == null) {
+        commitLocked();
+      }
+      ok = true;
+    } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException e) {
+      throw new StoreCorruptedException(
+          "the index of the store at " + dir + " is corrupt or unreadable: " + e.getMessage(), e);
+    } finally {
+      if (!ok) {
+        releaseLock();
+      }
+    }
+    long ms = options.commitInterval().toMillis();
+    committer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "engram-commit " + dir.getFileName());
+              t.setDaemon(true);
+              return t;
+            });
+    committer.scheduleWithFixedDelay(this::periodicCommit, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private IndexWriter openWriter(IndexWriterConfig config) throws IOException {
+    try {
+      return new IndexWriter(directory, config);
+    } catch (IndexNotFoundException e) {
+      throw new StoreCorruptedException(
+          "the index of the store at " + dir + " is missing: " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        if (!p.getFileName().toString().equals(LOCK_FILE)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------ writes
+
+  @Override
+  public List<HistoryEvent> apply(WriteBatch batch) {
+    checkUsable();
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    List<Prepared> prepared = prepare(batch.upserts());
+    writeLock.lock();
+    try {
+      checkUsable();
+      List<Prepared> positioned = new ArrayList<>(prepared.size());
+      for (Prepared p : prepared) {
+        positioned.add(p.turn() != null || !isTurn(p.memory()) ? p : withNewTurn(p));
+      }
+      List<HistoryEvent> numbered = new ArrayList<>(batch.events().size());
+      long seq = lastSequence;
+      for (HistoryEvent e : batch.events()) {
+        numbered.add(e.withSequence(++seq));
+      }
+      byte[] record = encode(batch.purges(), positioned, numbered);
+      try {
+        log.append(record, batch.durability() == Durability.SYNC);
+      } catch (IOException e) {
+        // Nothing was applied and the log was cut back; the store stays usable.
+        forgetTurns(positioned);
+        throw new StoreIOException(
+            "could not write the operation log of " + dir + ": " + e.getMessage(), e);
+      }
+      try {
+        applyToIndex(batch.purges(), positioned, numbered);
+        lastSequence = seq;
+        dirty = true;
+        searchers.maybeRefreshBlocking();
+        if (log.size() > ROLL_BYTES) {
+          commitLocked();
+        }
+      } catch (IOException | RuntimeException e) {
+        // The log holds the change, so reopening recovers it; this instance cannot go on safely.
+        failure = "an index write failed (" + e.getMessage() + ")";
+        throw new StoreIOException(
+            "the store at "
+                + dir
+                + " could not apply a change to its index ("
+                + e.getMessage()
+                + "); the change is in the operation log and is recovered when the store is reopened",
+            e instanceof IOException io ? io : new IOException(e));
+      }
+      return numbered;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private static boolean isTurn(Memory m) {
+    return m.kind() == Kind.EPISODIC && m.scope().sessionId() != null;
+  }
+
+  /** Vectors (reused when the embedded text did not change) and kept conversation positions. */
+  private List<Prepared> prepare(List<Memory> upserts) {
+    List<Prepared> out = new ArrayList<>(upserts.size());
+    List<Integer> toEmbed = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    IndexSearcher s = acquire();
+    try {
+      for (Memory m : upserts) {
+        String text = embedder == null ? null : TextComposer.embedded(m);
+        String hash = text == null ? null : hash(text);
+        Existing old = existing(s, m.id());
+        float[] vector = null;
+        if (embedder != null) {
+          if (old != null && hash.equals(old.hash()) && old.vector() != null) {
+            vector = old.vector();
+          } else {
+            toEmbed.add(out.size());
+            texts.add(text);
+          }
+        }
+        out.add(new Prepared(m, vector, hash, old == null ? null : old.turn()));
+      }
+    } catch (IOException e) {
+      throw new StoreIOException("could not read the index of " + dir + ": " + e.getMessage(), e);
+    } finally {
+      release(s);
+    }
+    if (!toEmbed.isEmpty()) {
+      List<float[]> vectors =
+          texts.size() == 1 ? List.of(embedder.embed(texts.get(0))) : embedder.embedAll(texts);
+      for (int i = 0; i < toEmbed.size(); i++) {
+        int at = toEmbed.get(i);
+        Prepared p = out.get(at);
+        out.set(at, new Prepared(p.memory(), vectors.get(i), p.hash(), p.turn()));
+      }
+    }
+    return out;
+  }
+
+  /** What the index holds for a memory that is being rewritten. */
+  private record Existing(String hash, float[] vector, LuceneDocuments.Turn turn) {}
+
+  private Existing existing(IndexSearcher s, MemoryId id) throws IOException {
+    TopDocs top = s.search(memoryById(id), 1);
+    if (top.scoreDocs.length == 0) {
+      return null;
+    }
+    int doc = top.scoreDocs[0].doc;
+    Document stored =
+        s.storedFields()
+            .document(
+                doc,
+                Set.of(Fields.EMBEDDED_HASH, Fields.TURN, Fields.PREVIOUS_STORED, Fields.RECORD));
+    LuceneDocuments.Turn turn = null;
+    if (stored.getField(Fields.TURN) != null) {
+      Memory m = MemoryCodec.memoryFromJson(stored.get(Fields.RECORD));
+      turn =
+          new LuceneDocuments.Turn(
+              LuceneDocuments.sessionKey(m.scope()),
+              stored.getField(Fields.TURN).numericValue().longValue(),
+              stored.get(Fields.PREVIOUS_STORED));
+    }
+    return new Existing(stored.get(Fields.EMBEDDED_HASH), vectorOf(s, doc), turn);
+  }
+
+  private static float[] vectorOf(IndexSearcher s, int doc) throws IOException {
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    FloatVectorValues values = leaf.reader().getFloatVectorValues(Fields.VECTOR);
+    if (values == null) {
+      return null;
+    }
+    KnnVectorValues.DocIndexIterator it = values.iterator();
+    int local = doc - leaf.docBase;
+    if (it.advance(local) != local) {
+      return null;
+    }
+    return values.vectorValue(it.index()).clone();
+  }
+
+  /** A new conversation turn: the next number in its session, and the previous turn as context. */
+  private Prepared withNewTurn(Prepared p) {
+    Memory m = p.memory();
+    String key = LuceneDocuments.sessionKey(m.scope());
+    SessionTail tail = sessions.computeIfAbsent(key, this::loadTail);
+    LuceneDocuments.Turn turn = new LuceneDocuments.Turn(key, tail.turn() + 1, tail.text());
+    sessions.put(key, new SessionTail(turn.number(), TextComposer.asPrevious(m)));
+    return new Prepared(m, p.vector(), p.hash(), turn);
+  }
+
+  /** After a failed write, turn numbers handed out for it are taken back. */
+  private void forgetTurns(List<Prepared> positioned) {
+    for (Prepared p : positioned) {
+      if (p.turn() != null) {
+        sessions.remove(p.turn().sessionKey());
+      }
+    }
+  }
+
+  private SessionTail loadTail(String sessionKey) {
+    IndexSearcher s = acquire();
+    try {
+      Query q =
+          new BooleanQuery.Builder()
+              .add(MEMORIES, Occur.FILTER)
+              .add(new TermQuery(new Term(SESSION_INDEX, sessionKey)), Occur.FILTER)
+              .build();
+      TopDocs top = s.search(q, 1, new Sort(new SortField(Fields.TURN, SortField.Type.LONG, true)));
+      if (top.scoreDocs.length == 0) {
+        return new SessionTail(0, null);
+      }
+      Document d =
+          s.storedFields().document(top.scoreDocs[0].doc, Set.of(Fields.TURN, Fields.RECORD));
+      Memory m = MemoryCodec.memoryFromJson(d.get(Fields.RECORD));
+      return new SessionTail(
+          d.getField(Fields.TURN).numericValue().longValue(), TextComposer.asPrevious(m));
+    } catch (IOException e) {
+      throw new StoreIOException("could not read the index of " + dir + ": " + e.getMessage(), e);
+    } finally {
+      release(s);
+    }
+  }
+
+  private void applyToIndex(
+      List<MemoryId> purges, List<Prepared> upserts, List<HistoryEvent> events) throws IOException {
+    for (MemoryId id : purges) {
+      writer.deleteDocuments(new Term(Fields.ID, id.value()));
+    }
+    for (Prepared p : upserts) {
+      Document d =
+          LuceneDocuments.memory(
+              p.memory(),
+              MemoryCodec.toJson(p.memory()),
+              p.vector(),
+              p.hash(),
+              p.turn(),
+              embedder != null);
+      Term key = new Term(Fields.MEMORY_KEY, p.memory().id().value());
+      d.add(new StringField(Fields.MEMORY_KEY, p.memory().id().value(), Field.Store.NO));
+      if (p.turn() != null) {
+        d.add(new StringField(SESSION_INDEX, p.turn().sessionKey(), Field.Store.NO));
+      }
+      writer.updateDocument(key, d);
+    }
+    for (HistoryEvent e : events) {
+      // Keyed by sequence, so replaying a record twice cannot duplicate an event.
+      writer.updateDocument(
+          new Term(Fields.SEQ + "_key", Long.toString(e.sequence())), LuceneDocuments.event(e));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ log
+  // records
+
+  private static byte[] encode(
+      List<MemoryId> purges, List<Prepared> upserts, List<HistoryEvent> events) {
+    ObjectNode root = MemoryCodec.mapper().createObjectNode();
+    ArrayNode p = root.putArray("purges");
+    purges.forEach(id -> p.add(id.value()));
+    ArrayNode u = root.putArray("upserts");
+    for (Prepared x : upserts) {
+      ObjectNode o = u.addObject();
+      o.set("memory", MemoryCodec.toTree(x.memory()));
+      if (x.vector() != null) {
+        ByteBuffer buf = ByteBuffer.allocate(x.vector().length * 4);
+        buf.asFloatBuffer().put(x.vector());
+        o.put("vector", Base64.getEncoder().encodeToString(buf.array()));
+        o.put("hash", x.hash());
+      }
+      if (x.turn() != null) {
+        o.put("session", x.turn().sessionKey());
+        o.put("turn", x.turn().number());
+        if (x.turn().previousText() != null) {
+          o.put("previous", x.turn().previousText());
+        }
+      }
+    }
+    ArrayNode e = root.putArray("events");
+    events.forEach(ev -> e.add(MemoryCodec.toTree(ev)));
+    try {
+      return MemoryCodec.mapper().writeValueAsBytes(root);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  private void replay(Translog.Record r) throws IOException {
+    JsonNode root;
+    List<MemoryId> purges = new ArrayList<>();
+    List<Prepared> upserts = new ArrayList<>();
+    List<HistoryEvent> events = new ArrayList<>();
+    try {
+      root = MemoryCodec.mapper().readTree(r.payload());
+      root.path("purges").forEach(n -> purges.add(MemoryId.of(n.asText())));
+      for (JsonNode o : root.path("upserts")) {
+        Memory m = MemoryCodec.memoryFromTree(o.get("memory"));
+        float[] vector = null;
+        if (o.hasNonNull("vector")) {
+          ByteBuffer buf = ByteBuffer.wrap(Base64.getDecoder().decode(o.get("vector").asText()));
+          vector = new float[buf.remaining() / 4];
+          buf.asFloatBuffer().get(vector);
+        }
+        LuceneDocuments.Turn turn =
+            o.hasNonNull("turn")
+                ? new LuceneDocuments.Turn(
+                    o.get("session").asText(),
+                    o.get("turn").asLong(),
+                    o.hasNonNull("previous") ? o.get("previous").asText() : null)
+                : null;
+        upserts.add(
+            new Prepared(m, vector, o.hasNonNull("hash") ? o.get("hash").asText() : null, turn));
+      }
+      root.path("events").forEach(n -> events.add(MemoryCodec.eventFromTree(n)));
+    } catch (IOException | RuntimeException e) {
+      throw new StoreCorruptedException(
+          "an operation-log record of "
+              + dir
+              + " (generation "
+              + r.generation()
+              + ") passed its checksum"
+              + " but cannot be read: "
+              + e.getMessage(),
+          e);
+    }
+    List<Prepared> vectors = new ArrayList<>(upserts.size());
+    for (Prepared p : upserts) {
+      // A record written by a lexical-only store replayed into one with embeddings: embed now.
+      if (embedder != null && p.vector() == null) {
+        String text = TextComposer.embedded(p.memory());
+        vectors.add(new Prepared(p.memory(), embedder.embed(text), hash(text), p.turn()));
+      } else {
+        vectors.add(p);
+      }
+    }
+    applyToIndex(purges, vectors, events);
+    for (HistoryEvent e : events) {
+      lastSequence = Math.max(lastSequence, e.sequence());
+    }
+    sessions.clear();
+    dirty = true;
+  }
+
+  // ------------------------------------------------------------------------------------ commits
+
+  private void periodicCommit() {
+    if (closed || failure != null || options.raw()) {
+      return;
+    }
+    writeLock.lock();
+    try {
+      if (dirty && !closed) {
+        commitLocked();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("periodic commit of {} failed; the operation log still holds every change", dir, e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Commits the index and starts a new log generation; older generations become redundant. */
+  private void commitLocked() throws IOException {
+    long next = log.roll();
+    writer.setLiveCommitData(
+        Map.of(COMMIT_GENERATION, Long.toString(next), COMMIT_SEQUENCE, Long.toString(lastSequence))
+            .entrySet());
+    writer.commit();
+    log.trim(next);
+    dirty = false;
+  }
+
+  // ------------------------------------------------------------------------------------ reads
+
+  private IndexSearcher acquire() {
+    checkOpen();
+    try {
+      return searchers.acquire();
+    } catch (IOException e) {
+      throw new StoreIOException("could not open a reader on " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void release(IndexSearcher s) {
+    try {
+      searchers.release(s);
+    } catch (IOException e) {
+      LOG.warn("could not release a searcher of {}", dir, e);
+    }
+  }
+
+  private static Query memoryById(MemoryId id) {
+    return new BooleanQuery.Builder()
+        .add(MEMORIES, Occur.FILTER)
+        .add(new TermQuery(new Term(Fields.ID, id.value())), Occur.FILTER)
+        .build();
+  }
+
+  private static Memory decode(IndexSearcher s, int doc) throws IOException {
+    return MemoryCodec.memoryFromJson(
+        s.storedFields().document(doc, Set.of(Fields.RECORD)).get(Fields.RECORD));
+  }
+
+  @Override
+  public Optional<Memory> get(MemoryId id) {
+    IndexSearcher s = acquire();
+    try {
+      TopDocs top = s.search(memoryById(id), 1);
+      return top.scoreDocs.length == 0
+          ? Optional.empty()
+          : Optional.of(decode(s, top.scoreDocs[0].doc));
+    } catch (IOException e) {
+      throw readFailure(e);
+    } finally {
+      release(s);
+    }
+  }
+
+  @Override
+  public List<Memory> list(ListQuery query) {
+    IndexSearcher s = acquire();
+    try {
+      BooleanQuery.Builder q =
+          new BooleanQuery.Builder()
+              .add(MEMORIES, Occur.FILTER)
+              .add(FilterTranslator.translate(query.filter()), Occur.FILTER);
+      if (query.afterCreatedAt() != null) {
+        q.add(resumeAfter(query), Occur.FILTER);
+      }
+      boolean desc = query.descending();
+      Sort sort =
+          new Sort(
+              LongField.newSortField("createdAt", desc, SortedNumericSelector.Type.MIN),
+              KeywordField.newSortField(Fields.ID, desc, SortedSetSelector.Type.MIN));
+      TopDocs top = s.search(q.build(), query.limit(), sort);
+      List<Memory> out = new ArrayList<>(top.scoreDocs.length);
+      for (ScoreDoc d : top.scoreDocs) {
+        out.add(decode(s, d.doc));
+      }
+      return out;
+    } catch (IOException e) {
+      throw readFailure(e);
+    } finally {
+      release(s);
+    }
+  }
+
+  /** createdAt after the resume point, or equal with a later id (reversed when descending). */
+  private static Query resumeAfter(ListQuery query) {
+    long at = LuceneDocuments.nanos(query.afterCreatedAt());
+    BytesRef id = new BytesRef(query.afterId().value());
+    Query later =
+        query.descending()
+            ? LongField.newRangeQuery("createdAt", Long.MIN_VALUE, at - 1)
+            : LongField.newRangeQuery("createdAt", at + 1, Long.MAX_VALUE);
+    Query sameTimeLaterId =
+        new BooleanQuery.Builder()
+            .add(LongField.newExactQuery("createdAt", at), Occur.FILTER)
+            .add(
+                query.descending()
+                    ? new TermRangeQuery(Fields.ID, null, id, true, false)
+                    : new TermRangeQuery(Fields.ID, id, null, false, true),
+                Occur.FILTER)
+            .build();
+    return new BooleanQuery.Builder()
+        .add(later, Occur.SHOULD)
+        .add(sameTimeLaterId, Occur.SHOULD)
+        .setMinimumNumberShouldMatch(1)
+        .build();
+  }
+
+  @Override
+  public long count(Filter filter) {
+    IndexSearcher s = acquire();
+    try {
+      return s.count(
+          new BooleanQuery.Builder()
+              .add(MEMORIES, Occur.FILTER)
+              .add(FilterTranslator.translate(filter), Occur.FILTER)
+              .build());
+    } catch (IOException e) {
+      throw readFailure(e);
+    } finally {
+      release(s);
+    }
+  }
+
+  @Override
+  public List<Candidate> search(BackendQuery query) {
+    IndexSearcher s = acquire();
+    try {
+      Query filter =
+          new BooleanQuery.Builder()
+              .add(MEMORIES, Occur.FILTER)
+              .add(FilterTranslator.translate(query.filter()), Occur.FILTER)
+              .build();
+      return hybrid.search(s, query.text(), filter, query.limit());
+    } catch (IOException e) {
+      throw readFailure(e);
+    } finally {
+      release(s);
+    }
+  }
+
+  @Override
+  public List<HistoryEvent> history(MemoryId id) {
+    return events(
+        new BooleanQuery.Builder()
+            .add(EVENTS, Occur.FILTER)
+            .add(new TermQuery(new Term(Fields.ID, id.value())), Occur.FILTER)
+            .build(),
+        Integer.MAX_VALUE);
+  }
+
+  @Override
+  public List<HistoryEvent> history(Scope scope, long afterSequence, int limit) {
+    return events(
+        new BooleanQuery.Builder()
+            .add(EVENTS, Occur.FILTER)
+            .add(FilterTranslator.translate(Filter.of(scope)), Occur.FILTER)
+            .add(
+                LongField.newRangeQuery(Fields.SEQ, afterSequence + 1, Long.MAX_VALUE),
+                Occur.FILTER)
+            .build(),
+        limit);
+  }
+
+  private List<HistoryEvent> events(Query q, int limit) {
+    IndexSearcher s = acquire();
+    try {
+      int n = Math.max(1, Math.min(limit, Math.max(1, s.getIndexReader().maxDoc())));
+      TopDocs top =
+          s.search(
+              q,
+              n,
+              new Sort(LongField.newSortField(Fields.SEQ, false, SortedNumericSelector.Type.MIN)));
+      List<HistoryEvent> out = new ArrayList<>(top.scoreDocs.length);
+      for (ScoreDoc d : top.scoreDocs) {
+        out.add(
+            MemoryCodec.eventFromJson(
+                s.storedFields().document(d.doc, Set.of(Fields.RECORD)).get(Fields.RECORD)));
+      }
+      return out;
+    } catch (IOException e) {
+      throw readFailure(e);
+    } finally {
+      release(s);
+    }
+  }
+
+  @Override
+  public long lastSequence() {
+    writeLock.lock();
+    try {
+      return lastSequence;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ lifecycle
+
+  /** Commits now (tests and tools; the backend commits on its own schedule otherwise). */
+  public void commit() {
+    writeLock.lock();
+    try {
+      checkUsable();
+      commitLocked();
+    } catch (IOException e) {
+      throw new StoreIOException("could not commit the store at " + dir + ": " + e.getMessage(), e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** The embedder this store uses, or {@code null} for a lexical-only store. */
+  public Embedder embedder() {
+    return embedder;
+  }
+
+  /**
+   * Every memory in the store, oldest first, for rebuilding an index ({@code
+   * EmbeddedMemory.reindex}).
+   */
+  public void forEachMemory(java.util.function.Consumer<Memory> action) {
+    ListQuery page = ListQuery.first(Filter.all(), 500);
+    while (true) {
+      List<Memory> batch = list(page);
+      batch.forEach(action);
+      if (batch.size() < page.limit()) {
+        return;
+      }
+      Memory last = batch.get(batch.size() - 1);
+      page = new ListQuery(Filter.all(), last.createdAt(), last.id(), 500, false);
+    }
+  }
+
+  /** Every history event, in sequence order (for rebuilding a store). */
+  public void forEachEvent(java.util.function.Consumer<HistoryEvent> action) {
+    long after = 0;
+    while (true) {
+      List<HistoryEvent> page =
+          events(
+              new BooleanQuery.Builder()
+                  .add(EVENTS, Occur.FILTER)
+                  .add(LongField.newRangeQuery(Fields.SEQ, after + 1, Long.MAX_VALUE), Occur.FILTER)
+                  .build(),
+              1000);
+      page.forEach(action);
+      if (page.size() < 1000) {
+        return;
+      }
+      after = page.get(page.size() - 1).sequence();
+    }
+  }
+
+  /**
+   * Writes memories and already-numbered events as they are (for rebuilding a store), durably and
+   * without renumbering.
+   */
+  public void importRecords(List<Memory> memories, List<HistoryEvent> events) {
+    checkUsable();
+    List<Prepared> prepared = prepare(memories);
+    writeLock.lock();
+    try {
+      List<Prepared> positioned = new ArrayList<>(prepared.size());
+      for (Prepared p : prepared) {
+        positioned.add(p.turn() != null || !isTurn(p.memory()) ? p : withNewTurn(p));
+      }
+      log.append(encode(List.of(), positioned, events), true);
+      applyToIndex(List.of(), positioned, events);
+      for (HistoryEvent e : events) {
+        lastSequence = Math.max(lastSequence, e.sequence());
+      }
+      dirty = true;
+      searchers.maybeRefreshBlocking();
+    } catch (IOException e) {
+      failure = "an import failed (" + e.getMessage() + ")";
+      throw new StoreIOException(
+          "could not import into the store at " + dir + ": " + e.getMessage(), e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private StoreIOException readFailure(IOException e) {
+    return new StoreIOException("could not read the store at " + dir + ": " + e.getMessage(), e);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the store at " + dir + " is closed");
+    }
+  }
+
+  private void checkUsable() {
+    checkOpen();
+    if (failure != null) {
+      throw new StoreIOException(
+          "the store at "
+              + dir
+              + " stopped accepting writes after "
+              + failure
+              + "; close and reopen it",
+          null);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    committer.shutdownNow();
+    writeLock.lock();
+    try {
+      closed = true;
+      if (failure == null && dirty && !options.raw()) {
+        try {
+          commitLocked();
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("final commit of {} failed; the operation log still holds every change", dir, e);
+        }
+      }
+      try {
+        searchers.close();
+      } catch (IOException e) {
+        LOG.warn("closing the searchers of {}", dir, e);
+      }
+      try {
+        writer.rollback(); // everything durable is committed or in the log
+      } catch (IOException e) {
+        LOG.warn("closing the index writer of {}", dir, e);
+      }
+      try {
+        log.close();
+      } catch (IOException e) {
+        LOG.warn("closing the operation log of {}", dir, e);
+      }
+      try {
+        directory.close();
+      } catch (IOException e) {
+        LOG.warn("closing the index directory of {}", dir, e);
+      }
+    } finally {
+      writeLock.unlock();
+      releaseLock();
+    }
+  }
+
+  private void releaseLock() {
+    try {
+      if (lock != null && lock.isValid()) {
+        lock.release();
+      }
+      lockChannel.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not release the lock of {}", dir, e);
+    }
+  }
+
+  static String hash(String text) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The default way to open the index directory. */
+  public static Directory openDirectory(Path path) {
+    try {
+      return FSDirectory.open(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

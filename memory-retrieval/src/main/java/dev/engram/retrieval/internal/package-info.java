@@ -1,0 +1,2 @@
+/** Internals of the embedded store: index layout, operation log, filter translation and ranking. */
+package dev.engram.retrieval.internal;
