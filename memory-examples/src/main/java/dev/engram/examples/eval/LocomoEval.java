@@ -1,0 +1,327 @@
+package dev.engram.examples.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.engram.AddRequest;
+import dev.engram.MemoryStore;
+import dev.engram.Message;
+import dev.engram.SearchHit;
+import dev.engram.SearchRequest;
+import dev.engram.decay.RankingWeights;
+import dev.engram.memory.Scope;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Retrieval recall on LoCoMo without an LLM: one memory per turn (with its speaker, real session
+ * date and dia_id as source), every question of categories 1–4 asked in its conversation's scope,
+ * and recall@k = the fraction of the question's gold evidence ids among the sources of the top k.
+ */
+public final class LocomoEval {
+  /** Categories reported: LoCoMo's 5 (adversarial) has no evidence to retrieve. */
+  private static final Set<Integer> CATEGORIES = Set.of(1, 2, 3, 4);
+
+  private final MemoryStore store;
+  private final List<Integer> ks;
+  private final Progress progress;
+  private final String storeDescription;
+
+  /**
+   * An evaluation on {@code store}.
+   *
+   * @param ks the cut-offs, ascending
+   * @param progress where progress is drawn, or {@code null}
+   * @param storeDescription what the store is, for the report
+   */
+  public LocomoEval(
+      MemoryStore store, List<Integer> ks, Progress progress, String storeDescription) {
+    this.store = store;
+    this.ks = List.copyOf(ks);
+    this.progress = progress;
+    this.storeDescription = storeDescription;
+  }
+
+  /** Runs on the conversations and returns the report. */
+  public ObjectNode run(List<Locomo.Conversation> conversations) {
+    int turns =
+        conversations.stream()
+            .mapToInt(c -> c.sessions().stream().mapToInt(s -> s.turns().size()).sum())
+            .sum();
+    long start = System.nanoTime();
+    int done = 0;
+    for (Locomo.Conversation c : conversations) {
+      for (Locomo.Session s : c.sessions()) {
+        if (s.turns().isEmpty()) {
+          continue;
+        }
+        AddRequest.Builder b =
+            AddRequest.builder(
+                    Scope.user(scopeId(c.sampleId())).withSession("session_" + s.number()))
+                .observedAt(s.date())
+                .infer(false);
+        for (Locomo.Turn t : s.turns()) {
+          b.message(Message.user(t.text()).withName(t.speaker()).withId(t.diaId()));
+        }
+        store.add(b.build());
+        done += s.turns().size();
+        if (progress != null) {
+          progress.update("ingest", done, turns);
+        }
+      }
+    }
+    double ingestSeconds = (System.nanoTime() - start) / 1e9;
+
+    int maxK = ks.get(ks.size() - 1);
+    Map<Integer, double[]> sums = new TreeMap<>();
+    Map<Integer, Integer> counts = new TreeMap<>();
+    List<Double> latencies = new ArrayList<>();
+    int skipped = 0;
+    int asked = 0;
+    int total =
+        conversations.stream()
+            .mapToInt(
+                c ->
+                    (int)
+                        c.questions().stream()
+                            .filter(q -> CATEGORIES.contains(q.category()))
+                            .count())
+            .sum();
+    int seen = 0;
+    for (Locomo.Conversation c : conversations) {
+      Scope scope = Scope.user(scopeId(c.sampleId()));
+      for (Locomo.Question q : c.questions()) {
+        if (!CATEGORIES.contains(q.category())) {
+          continue;
+        }
+        seen++;
+        if (q.evidence().isEmpty() || q.text().isBlank()) {
+          skipped++;
+          continue;
+        }
+        long t0 = System.nanoTime();
+        List<SearchHit> hits =
+            store.search(
+                SearchRequest.builder(scope, q.text())
+                    .limit(maxK)
+                    .reinforce(false)
+                    .weights(RankingWeights.RELEVANCE_ONLY)
+                    .build());
+        latencies.add((System.nanoTime() - t0) / 1e6);
+        double[] s = sums.computeIfAbsent(q.category(), k -> new double[ks.size()]);
+        for (int i = 0; i < ks.size(); i++) {
+          s[i] += recall(hits, q.evidence(), ks.get(i));
+        }
+        counts.merge(q.category(), 1, Integer::sum);
+        asked++;
+        if (progress != null) {
+          progress.update("questions", seen, total);
+        }
+      }
+    }
+    if (progress != null) {
+      progress.finish();
+    }
+    return report(asked, skipped, sums, counts, turns, ingestSeconds, latencies);
+  }
+
+  /** Sample ids like "conv-26" are valid scope ids; anything else is made one. */
+  static String scopeId(String sampleId) {
+    String id = sampleId.replaceAll("[^A-Za-z0-9._:@+-]", "_");
+    return id.isEmpty() || !Character.isLetterOrDigit(id.charAt(0)) ? "s" + id : id;
+  }
+
+  static double recall(List<SearchHit> hits, List<String> gold, int k) {
+    Set<String> found = new HashSet<>();
+    for (SearchHit h : hits.subList(0, Math.min(k, hits.size()))) {
+      found.addAll(h.memory().sources());
+    }
+    int n = 0;
+    for (String g : gold) {
+      if (found.contains(g)) {
+        n++;
+      }
+    }
+    return (double) n / gold.size();
+  }
+
+  private ObjectNode report(
+      int asked,
+      int skipped,
+      Map<Integer, double[]> sums,
+      Map<Integer, Integer> counts,
+      int turns,
+      double ingestSeconds,
+      List<Double> latencies) {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode root = json.createObjectNode();
+    root.put("questions", asked);
+    root.put("skippedWithoutEvidence", skipped);
+    double[] all = new double[ks.size()];
+    for (double[] s : sums.values()) {
+      for (int i = 0; i < all.length; i++) {
+        all[i] += s[i];
+      }
+    }
+    ObjectNode recall = root.putObject("recall");
+    for (int i = 0; i < ks.size(); i++) {
+      recall.put(String.valueOf(ks.get(i)), round(asked == 0 ? 0 : all[i] / asked));
+    }
+    ObjectNode byCategory = root.putObject("byCategory");
+    for (var e : sums.entrySet()) {
+      ObjectNode c = byCategory.putObject(String.valueOf(e.getKey()));
+      int n = counts.get(e.getKey());
+      c.put("questions", n);
+      ObjectNode r = c.putObject("recall");
+      for (int i = 0; i < ks.size(); i++) {
+        r.put(String.valueOf(ks.get(i)), round(e.getValue()[i] / n));
+      }
+    }
+    ObjectNode ingest = root.putObject("ingest");
+    ingest.put("turns", turns);
+    ingest.put("seconds", round(ingestSeconds));
+    ingest.put("turnsPerSecond", round(turns / Math.max(ingestSeconds, 1e-9)));
+    double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    ObjectNode search = root.putObject("search");
+    search.put("queries", sorted.length);
+    search.put("p50Ms", round(percentile(sorted, 0.50)));
+    search.put("p99Ms", round(percentile(sorted, 0.99)));
+    root.put("store", storeDescription);
+    return root;
+  }
+
+  static double percentile(double[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int i = (int) Math.ceil(p * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10_000) / 10_000.0;
+  }
+
+  /** The report as a readable table. */
+  public static String table(ObjectNode report) {
+    StringBuilder sb = new StringBuilder();
+    List<String> ks = new ArrayList<>();
+    report.get("recall").fieldNames().forEachRemaining(ks::add);
+    sb.append(String.format(Locale.ROOT, "%-22s %9s", "category", "questions"));
+    ks.forEach(k -> sb.append(String.format(Locale.ROOT, " %7s", "R@" + k)));
+    sb.append('\n');
+    String[] names = {"", "1 multi-hop", "2 temporal", "3 open-domain", "4 single-hop"};
+    var byCategory = report.get("byCategory");
+    for (var it = byCategory.fieldNames(); it.hasNext(); ) {
+      String c = it.next();
+      int n = Integer.parseInt(c);
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-22s %9d",
+              n < names.length ? names[n] : c,
+              byCategory.get(c).get("questions").asInt()));
+      ks.forEach(
+          k ->
+              sb.append(
+                  String.format(
+                      Locale.ROOT, " %7.3f", byCategory.get(c).get("recall").get(k).asDouble())));
+      sb.append('\n');
+    }
+    sb.append(
+        String.format(Locale.ROOT, "%-22s %9d", "all (1-4)", report.get("questions").asInt()));
+    ks.forEach(
+        k ->
+            sb.append(
+                String.format(Locale.ROOT, " %7.3f", report.get("recall").get(k).asDouble())));
+    sb.append('\n');
+    var ingest = report.get("ingest");
+    var search = report.get("search");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "ingest: %d turns in %.1f s (%.0f turns/s); search: p50 %.2f ms, p99 %.2f ms over %d queries%n",
+            ingest.get("turns").asInt(),
+            ingest.get("seconds").asDouble(),
+            ingest.get("turnsPerSecond").asDouble(),
+            search.get("p50Ms").asDouble(),
+            search.get("p99Ms").asDouble(),
+            search.get("queries").asInt()));
+    return sb.toString();
+  }
+
+  /** Writes the report as pretty JSON. */
+  public static void write(ObjectNode report, Path out) throws IOException {
+    Path parent = out.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.writeString(
+        out, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
+  }
+
+  /** Parses "5,10,25". */
+  public static List<Integer> parseKs(String text) {
+    List<Integer> ks = new ArrayList<>();
+    for (String p : text.split(",")) {
+      try {
+        int k = Integer.parseInt(p.strip());
+        if (k < 1 || k > 1000) {
+          throw new NumberFormatException();
+        }
+        ks.add(k);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--k must be a comma-separated list of numbers from 1 to 1000, got '" + text + "'");
+      }
+    }
+    return ks.stream().distinct().sorted().toList();
+  }
+
+  /** A progress bar on a terminal stream. */
+  public static final class Progress {
+    private final PrintStream out;
+    private long lastDraw;
+
+    /** Draws on {@code out}. */
+    public Progress(PrintStream out) {
+      this.out = out;
+    }
+
+    void update(String phase, int done, int total) {
+      long now = System.nanoTime();
+      if (done < total && now - lastDraw < 100_000_000L) {
+        return;
+      }
+      lastDraw = now;
+      int width = 30;
+      int filled = total == 0 ? width : (int) ((long) done * width / total);
+      char[] bar = new char[width];
+      Arrays.fill(bar, 0, filled, '#');
+      Arrays.fill(bar, filled, width, '.');
+      out.printf(
+          Locale.ROOT,
+          "\r%-9s [%s] %3d%% %d/%d",
+          phase,
+          new String(bar),
+          total == 0 ? 100 : done * 100 / total,
+          done,
+          total);
+      out.flush();
+    }
+
+    void finish() {
+      out.print("\r" + " ".repeat(70) + "\r");
+      out.flush();
+    }
+  }
+}
