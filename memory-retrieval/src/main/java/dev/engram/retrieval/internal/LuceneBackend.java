@@ -231,6 +231,8 @@ public final class LuceneBackend implements MemoryBackend {
       for (Translog.Record r : replay) {
         replay(r);
       }
+      // Readers opened before the replay would not see it.
+      searchers.maybeRefreshBlocking();
       if (options.raw()) {
         dirty = false; // never commit: the directory is only read
       } else if (!replay.isEmpty()) {
