@@ -9,11 +9,9 @@ import dev.engram.MemoryUpdate;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,21 +31,6 @@ class RecoveryTest {
         .build();
   }
 
-  /** What a kill -9 leaves on disk: the files as they are, without close() or a final commit. */
-  static void snapshot(Path from, Path to) throws Exception {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        String name = p.getFileName().toString();
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else if (!name.equals("engram.lock") && !name.equals("write.lock")) {
-          Files.copy(p, t);
-        }
-      }
-    }
-  }
-
   @Test
   void changesOnlyInTheLog_areVisibleToReadsRightAfterReopening() throws Exception {
     Path live = dir.resolve("live");
@@ -58,7 +41,7 @@ class RecoveryTest {
       changed = store.add(ALICE, "Alice drives a red car").added().get(0);
       store.update(ALICE, changed.id(), MemoryUpdate.text("Alice drives a blue car"));
       store.delete(ALICE, kept.id(), "no longer true");
-      snapshot(live, dir.resolve("crashed"));
+      RecoverySnapshots.snapshot(live, dir.resolve("crashed"));
     }
     // Regression: recovered changes were in the index but hidden from readers until the next write.
     try (MemoryStore store = open(dir.resolve("crashed"))) {

@@ -1,0 +1,322 @@
+package dev.engram.retrieval.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engram.AddRequest;
+import dev.engram.Engram;
+import dev.engram.IncompatibleStoreException;
+import dev.engram.MemoryStore;
+import dev.engram.StoreCorruptedException;
+import dev.engram.StoreIOException;
+import dev.engram.StoreLockedException;
+import dev.engram.memory.Memory;
+import dev.engram.memory.Scope;
+import dev.engram.retrieval.EmbeddedMemory;
+import dev.engram.retrieval.HashEmbedder;
+import dev.engram.retrieval.RetrievalConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FilterDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexOutput;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Locks, foreign and corrupt directories, a full disk, and changing models: clear errors, no
+ * damage.
+ */
+class StoreSafetyTest {
+  private static final Scope ALICE = Scope.user("alice");
+
+  @TempDir Path dir;
+
+  private Path store() {
+    return dir.resolve("store");
+  }
+
+  private static LuceneBackend.Options options(
+      LogFileOps files, java.util.function.Function<Path, Directory> dirs) {
+    return new LuceneBackend.Options(
+        new HashEmbedder(),
+        new EnglishAnalyzer(),
+        "english",
+        Set.of(),
+        RetrievalConfig.defaults(),
+        Duration.ofMinutes(10),
+        files,
+        dirs,
+        false);
+  }
+
+  private MemoryStore open(LuceneBackend.Options options) {
+    return Engram.builder().backend(LuceneBackend.open(store(), options)).build();
+  }
+
+  private MemoryStore open() {
+    return Engram.builder()
+        .backend(EmbeddedMemory.backend(store()).embedder(new HashEmbedder()).build())
+        .build();
+  }
+
+  @Test
+  void aSecondOpenInTheSameProcess_isRefusedAsLocked() {
+    try (MemoryStore first = open()) {
+      StoreLockedException e = assertThrows(StoreLockedException.class, this::open);
+      assertTrue(
+          e.getMessage().startsWith("the store at " + store() + " is locked"), e.getMessage());
+      first.add(ALICE, "still writable");
+    }
+    try (MemoryStore again = open()) {
+      assertEquals(1, again.stats().total(), "closing released the lock");
+    }
+  }
+
+  @Test
+  void anotherProcessHoldingTheStore_isReportedAsLocked_andNothingIsDamaged() throws Exception {
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "written before the other process");
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process child =
+        new ProcessBuilder(
+                java,
+                "--add-modules",
+                "jdk.incubator.vector",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                HoldStore.class.getName(),
+                store().toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      BufferedReader r =
+          new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      assertTrue(r.readLine().startsWith("OPEN"));
+      StoreLockedException e = assertThrows(StoreLockedException.class, this::open);
+      assertTrue(e.getMessage().contains("is locked: another process"), e.getMessage());
+    } finally {
+      child.destroyForcibly();
+      child.waitFor(30, TimeUnit.SECONDS);
+    }
+    try (MemoryStore s = open()) {
+      assertEquals(1, s.stats().total());
+    }
+  }
+
+  @Test
+  void aForeignDirectory_isRefusedAndLeftAlone() throws IOException {
+    Files.createDirectories(store());
+    Files.writeString(store().resolve("thesis.tex"), "\\documentclass{article}");
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, this::open);
+    assertEquals(
+        store()
+            + " is not an Engram store (it has files but no engram.json); open an empty or new directory instead",
+        e.getMessage());
+    try (Stream<Path> files = Files.list(store())) {
+      assertEquals(List.of("thesis.tex"), files.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  @Test
+  void aCorruptIndex_isReportedClearly() throws IOException {
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "a memory");
+    }
+    Path segments;
+    try (Stream<Path> files = Files.list(store().resolve("index"))) {
+      segments =
+          files
+              .filter(p -> p.getFileName().toString().startsWith("segments_"))
+              .findFirst()
+              .orElseThrow();
+    }
+    try (RandomAccessFile f = new RandomAccessFile(segments.toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      f.write(0x5A ^ f.read());
+    }
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, this::open);
+    assertTrue(
+        e.getMessage()
+            .startsWith("the index of the store at " + store() + " is corrupt or unreadable"),
+        e.getMessage());
+  }
+
+  private Path onlyLogFile() throws IOException {
+    try (Stream<Path> files = Files.list(store().resolve("log"))) {
+      return files.filter(p -> p.toString().endsWith(".tlog")).findFirst().orElseThrow();
+    }
+  }
+
+  /** A store whose writes since the last commit live only in the log (it was never closed). */
+  private Path crashedStoreWithLoggedWrites(int writes) throws Exception {
+    Path live = dir.resolve("live");
+    try (MemoryStore s =
+        Engram.builder()
+            .backend(
+                EmbeddedMemory.backend(live)
+                    .embedder(new HashEmbedder())
+                    .commitInterval(Duration.ofMinutes(10))
+                    .build())
+            .build()) {
+      for (int i = 0; i < writes; i++) {
+        s.add(ALICE, "logged memory number " + i);
+      }
+      dev.engram.retrieval.RecoverySnapshots.snapshot(live, store());
+    }
+    return onlyLogFile();
+  }
+
+  @Test
+  void aTornLastRecord_isCutAway_andEverythingBeforeItRecovered() throws Exception {
+    Path log = crashedStoreWithLoggedWrites(3);
+    long size = Files.size(log);
+    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {
+      f.setLength(size - 7); // the process died while writing the third record
+    }
+    try (MemoryStore s = open()) {
+      assertEquals(2, s.stats(ALICE).total());
+      s.add(ALICE, "written after recovery");
+    }
+    try (MemoryStore s = open()) {
+      assertEquals(3, s.stats(ALICE).total());
+    }
+  }
+
+  @Test
+  void aCorruptRecordBeforeGoodOnes_isReportedNamingTheFile() throws Exception {
+    Path log = crashedStoreWithLoggedWrites(3);
+    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {
+      f.seek(20);
+      f.write(0x5A ^ f.read());
+    }
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, this::open);
+    assertTrue(
+        e.getMessage().startsWith("operation log " + log + " is corrupt at byte 0"),
+        e.getMessage());
+    assertTrue(Files.exists(log), "the log is left for the user to decide");
+  }
+
+  @Test
+  void aFullDisk_rejectsTheWrite_keepsWhatWasDurable_andWorksAgainOnceThereIsSpace()
+      throws Exception {
+    AtomicBoolean full = new AtomicBoolean();
+    LogFileOps failing = file -> new FailingFileChannel(LogFileOps.DEFAULT.open(file), full::get);
+    try (MemoryStore s = open(options(failing, LuceneBackend::openDirectory))) {
+      s.add(ALICE, "before the disk filled up");
+      full.set(true);
+      StoreIOException e =
+          assertThrows(StoreIOException.class, () -> s.add(ALICE, "while the disk is full"));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "could not write the operation log of " + store() + ": No space left on device"),
+          e.getMessage());
+      assertEquals(1, s.stats(ALICE).total(), "the rejected write is not visible");
+      full.set(false);
+      s.add(ALICE, "after space was freed");
+      assertEquals(2, s.stats(ALICE).total());
+      dev.engram.retrieval.RecoverySnapshots.snapshot(store(), dir.resolve("crashed"));
+    }
+    try (MemoryStore s =
+        Engram.builder()
+            .backend(
+                EmbeddedMemory.backend(dir.resolve("crashed")).embedder(new HashEmbedder()).build())
+            .build()) {
+      assertEquals(
+          List.of("before the disk filled up", "after space was freed"),
+          s.list(ALICE).items().stream().map(Memory::text).toList());
+    }
+  }
+
+  @Test
+  void anIndexWriteFailure_stopsWrites_andReopeningRecoversTheChangeFromTheLog() throws Exception {
+    AtomicBoolean broken = new AtomicBoolean();
+    java.util.function.Function<Path, Directory> dirs =
+        p ->
+            new FilterDirectory(LuceneBackend.openDirectory(p)) {
+              @Override
+              public IndexOutput createOutput(String name, IOContext context) throws IOException {
+                if (broken.get()) {
+                  throw new IOException("No space left on device");
+                }
+                return super.createOutput(name, context);
+              }
+            };
+    try (MemoryStore s = open(options(LogFileOps.DEFAULT, dirs))) {
+      s.add(ALICE, "before the failure");
+      broken.set(true);
+      StoreIOException e =
+          assertThrows(StoreIOException.class, () -> s.add(ALICE, "logged but not indexed"));
+      assertTrue(
+          e.getMessage()
+              .contains("is in the operation log and is recovered when the store is reopened"),
+          e.getMessage());
+      broken.set(false);
+      StoreIOException refused =
+          assertThrows(StoreIOException.class, () -> s.add(ALICE, "refused"));
+      assertTrue(refused.getMessage().endsWith("close and reopen it"), refused.getMessage());
+    }
+    try (MemoryStore s = open()) {
+      assertEquals(
+          List.of("before the failure", "logged but not indexed"),
+          s.list(ALICE).items().stream().map(Memory::text).toList());
+    }
+  }
+
+  @Test
+  void aDifferentEmbeddingModel_isRefused_andReindexSwitchesTheStoreOver() {
+    Memory m;
+    try (MemoryStore s = open()) {
+      m =
+          s.add(AddRequest.builder(ALICE).text("Alice grows tomatoes on her balcony").build())
+              .added()
+              .get(0);
+      s.update(
+          ALICE,
+          m.id(),
+          dev.engram.MemoryUpdate.text("Alice grows cherry tomatoes on her balcony"));
+    }
+    HashEmbedder bigger = new HashEmbedder(32);
+    IncompatibleStoreException e =
+        assertThrows(
+            IncompatibleStoreException.class,
+            () -> EmbeddedMemory.backend(store()).embedder(bigger).build());
+    assertEquals(
+        "store at "
+            + store()
+            + " was built with embedding model hash-64 (64 dimensions) but was opened with hash-32 (32"
+            + " dimensions); open it with the same model, or rebuild its vectors with EmbeddedMemory.reindex(path,"
+            + " newOptions) (or `engram reindex`)",
+        e.getMessage());
+    assertEquals(
+        1, EmbeddedMemory.reindex(store(), EmbeddedMemory.backend(store()).embedder(bigger)));
+    try (MemoryStore s =
+        Engram.builder()
+            .backend(EmbeddedMemory.backend(store()).embedder(bigger).build())
+            .build()) {
+      assertEquals(
+          "Alice grows cherry tomatoes on her balcony", s.search(ALICE, "tomatoes").get(0).text());
+      assertEquals(2, s.history(ALICE, m.id()).size(), "history is kept");
+    }
+    assertFalse(Files.exists(dir.resolve("store.reindex")));
+    assertThrows(IncompatibleStoreException.class, this::open);
+  }
+}
