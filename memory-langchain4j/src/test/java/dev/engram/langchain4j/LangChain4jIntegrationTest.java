@@ -252,6 +252,10 @@ class LangChain4jIntegrationTest {
         "updating with the same window stores nothing twice");
     assertEquals(
         List.of(UserMessage.from("Hi"), AiMessage.from("reply 1")), chatStore.getMessages("bob"));
+    assertEquals(
+        List.of(UserMessage.from("Hi"), AiMessage.from("reply 1")),
+        new EngramChatMemoryStore(memory).getMessages("bob"),
+        "after a restart the window is rebuilt from the working tier");
 
     assertTrue(
         memory.search(Scope.user("alice"), "Kyoto trip").size() >= 1,
