@@ -30,7 +30,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -462,12 +461,10 @@ public final class Cli {
       throw new UsageException("eval locomo needs --data FILE and --out FILE");
     }
     Path data = Path.of(a.get("data"));
-    List<Locomo.Conversation> conversations;
-    try {
-      conversations = Locomo.read(data);
-    } catch (NoSuchFileException e) {
+    if (!Files.isRegularFile(data)) {
       throw new IllegalArgumentException("no such file: " + data);
     }
+    List<Locomo.Conversation> conversations = Locomo.read(data);
     int limit = a.intValue("limit-conversations", conversations.size(), 1, Integer.MAX_VALUE);
     conversations = conversations.subList(0, Math.min(limit, conversations.size()));
     List<Integer> ks = LocomoEval.parseKs(a.get("k", "5,10,25"));

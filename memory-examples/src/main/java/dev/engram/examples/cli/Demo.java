@@ -12,6 +12,7 @@ import dev.engram.SearchHit;
 import dev.engram.SearchRequest;
 import dev.engram.StoreStats;
 import dev.engram.decay.DecayPolicy;
+import dev.engram.filter.Filter;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
@@ -85,6 +86,8 @@ final class Demo {
     };
     Memory bakery = null;
     Memory marathon = null;
+    Memory dog = null;
+    Memory sister = null;
     int f = 0;
     int session = 0;
     for (JsonNode s : script.get("sessions")) {
@@ -107,10 +110,12 @@ final class Demo {
       for (; f < upTo; f++) {
         Memory fact = fact(store, maya, facts[f][0], Double.parseDouble(facts[f][1]), date);
         out.println("    fact: " + fact.text());
-        if (f == 0) {
-          bakery = fact;
-        } else if (f == 1) {
-          marathon = fact;
+        switch (f) {
+          case 0 -> bakery = fact;
+          case 1 -> marathon = fact;
+          case 3 -> dog = fact;
+          case 4 -> sister = fact;
+          default -> {}
         }
       }
     }
@@ -173,24 +178,14 @@ final class Demo {
     heading("4. Forgetting over simulated time");
     out.println(
         "retention R = exp(-Δt / (τ_tier · S)); recall raises the strength S and restarts Δt.");
-    Memory dog =
-        store
-            .search(
-                SearchRequest.builder(maya, "Maya's dog Pastel").limit(1).reinforce(false).build())
-            .get(0)
-            .memory();
-    Memory sister =
-        store
-            .search(
-                SearchRequest.builder(maya, "Maya's sister visits")
-                    .limit(1)
-                    .reinforce(false)
-                    .build())
-            .get(0)
-            .memory();
     for (int week = 1; week <= 3; week++) {
       now.set(now.get().plus(Duration.ofDays(7)));
-      store.search(SearchRequest.builder(maya, "How is Pastel the dog?").limit(1).build());
+      // An assistant recalling facts (not raw turns) about the dog, once a week.
+      store.search(
+          SearchRequest.builder(maya, "What is the name of Maya's dog?")
+              .filter(Filter.eq("kind", Kind.SEMANTIC))
+              .limit(1)
+              .build());
     }
     dog = store.get(maya, dog.id()).orElseThrow();
     out.printf(
