@@ -18,13 +18,13 @@ import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
-import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.MemoryId;
+import dev.langchain4j.service.UserMessage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 class LangChain4jIntegrationTest {
   interface Assistant {
-    String chat(@MemoryId String user, @dev.langchain4j.service.UserMessage String message);
+    String chat(@MemoryId String user, @UserMessage String message);
   }
 
   /** A model that records what it is sent and answers with what the test decides. */
@@ -54,7 +54,7 @@ class LangChain4jIntegrationTest {
     String lastUserText() {
       List<ChatMessage> messages = requests.get(requests.size() - 1).messages();
       for (int i = messages.size() - 1; i >= 0; i--) {
-        if (messages.get(i) instanceof UserMessage u) {
+        if (messages.get(i) instanceof dev.langchain4j.data.message.UserMessage u) {
           return u.singleText();
         }
       }
@@ -251,9 +251,10 @@ class LangChain4jIntegrationTest {
         memory.list(aliceChat).items().size(),
         "updating with the same window stores nothing twice");
     assertEquals(
-        List.of(UserMessage.from("Hi"), AiMessage.from("reply 1")), chatStore.getMessages("bob"));
+        List.of(dev.langchain4j.data.message.UserMessage.from("Hi"), AiMessage.from("reply 1")),
+        chatStore.getMessages("bob"));
     assertEquals(
-        List.of(UserMessage.from("Hi"), AiMessage.from("reply 1")),
+        List.of(dev.langchain4j.data.message.UserMessage.from("Hi"), AiMessage.from("reply 1")),
         new EngramChatMemoryStore(memory).getMessages("bob"),
         "after a restart the window is rebuilt from the working tier");
 
