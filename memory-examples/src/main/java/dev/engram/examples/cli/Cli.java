@@ -449,6 +449,9 @@ public final class Cli {
   // ------------------------------------------------------------------------------------ eval
 
   private int eval(List<String> rest) throws IOException {
+    if (!rest.isEmpty() && rest.get(0).equals("locomo-qa")) {
+      return evalQa(rest.subList(1, rest.size()));
+    }
     if (rest.isEmpty() || !rest.get(0).equals("locomo")) {
       throw new UsageException("eval needs a benchmark: engram eval locomo --data FILE --out FILE");
     }
@@ -485,6 +488,61 @@ public final class Cli {
     }
     LocomoEval.write(report, Path.of(a.get("out")));
     out.print(LocomoEval.table(report));
+    out.println("written to " + a.get("out"));
+    return 0;
+  }
+
+  private int evalQa(List<String> rest) throws IOException {
+    Args a =
+        Args.parse(
+            rest,
+            Set.of(
+                "data",
+                "out",
+                "k",
+                "limit-conversations",
+                "store",
+                "llm",
+                "base-url",
+                "model",
+                "judge-model"),
+            Set.of("pipeline", "progress"));
+    if (!a.has("data") || !a.has("out")) {
+      throw new UsageException("eval locomo-qa needs --data FILE and --out FILE");
+    }
+    if (Stores.llmKind(a).equals("none")) {
+      throw new UsageException(
+          "eval locomo-qa needs an LLM to answer and judge: add --llm openai or --llm ollama");
+    }
+    Path data = Path.of(a.get("data"));
+    if (!Files.isRegularFile(data)) {
+      throw new IllegalArgumentException("no such file: " + data);
+    }
+    List<Locomo.Conversation> conversations = Locomo.read(data);
+    int limit = a.intValue("limit-conversations", conversations.size(), 1, Integer.MAX_VALUE);
+    conversations = conversations.subList(0, Math.min(limit, conversations.size()));
+    int k = a.intValue("k", 10, 1, 100);
+    Path storeDir =
+        a.has("store") ? Path.of(a.get("store")) : Files.createTempDirectory("engram-locomo-qa-");
+    boolean progress = a.has("progress") || System.console() != null;
+    ObjectNode report;
+    try (MemoryStore store = stores.openForQa(storeDir, a, a.has("pipeline"))) {
+      report =
+          new dev.engram.examples.eval.LocomoQa(
+                  store,
+                  stores.chatModel(a),
+                  stores.chatModel(a, a.get("judge-model", a.get("model"))),
+                  a.has("pipeline"),
+                  k,
+                  progress ? new LocomoEval.Progress(err) : null)
+              .run(conversations);
+    } finally {
+      if (!a.has("store")) {
+        Stores.deleteRecursively(storeDir);
+      }
+    }
+    LocomoEval.write(report, Path.of(a.get("out")));
+    out.print(dev.engram.examples.eval.LocomoQa.table(report, k));
     out.println("written to " + a.get("out"));
     return 0;
   }

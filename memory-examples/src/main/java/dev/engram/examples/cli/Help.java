@@ -35,7 +35,8 @@ final class Help {
         purge ID           erase a memory and its history content; purge --all --yes erases a user
         stats              counts per tier and status (--all for the whole store)
         maintain           persist decay: archive faded memories, move tiers
-        eval locomo        retrieval recall on the LoCoMo benchmark
+                eval locomo        retrieval recall on the LoCoMo benchmark (no LLM)
+        eval locomo-qa     LoCoMo question answering, Mem0's protocol (needs --llm)
 
       Run engram COMMAND --help for a command's options.
       """
@@ -65,7 +66,7 @@ final class Help {
       case "stats" -> "Usage: engram stats [--all] [options]\n\n" + COMMON;
       case "maintain" -> "Usage: engram maintain [options]\n\n" + COMMON;
       case "eval" ->
-          "Usage: engram eval locomo --data FILE --out FILE [--k 5,10,25] [--limit-conversations N]\n                         [--fusion min_max|rrf|lexical_only] [--store DIR] [--progress]\n\nIngests each conversation into its own scope (one memory per turn, with its\nspeaker, real session date and dia_id as source), asks every question of\ncategories 1-4, and reports recall@k of the gold evidence, overall and per\ncategory, plus ingest rate and search latency. Writes JSON to --out.\n";
+          "Usage: engram eval locomo-qa --data FILE --out FILE --llm openai|ollama [--model M]\n                            [--judge-model M] [--base-url URL] [--pipeline] [--k 10] [--limit-conversations N]\n\nAnswers each question of categories 1-4 with the retrieved memories and has a judge\nmodel label it CORRECT or WRONG (Mem0's protocol); reports J per category, recall@k\nthrough the memories' sources, tokens and latency. --pipeline builds memory with the\nLLM pipeline instead of one memory per turn.\n\n       engram eval locomo --data FILE --out FILE [--k 5,10,25] [--limit-conversations N]\n                         [--fusion min_max|rrf|lexical_only] [--store DIR] [--progress]\n\nIngests each conversation into its own scope (one memory per turn, with its\nspeaker, real session date and dia_id as source), asks every question of\ncategories 1-4, and reports recall@k of the gold evidence, overall and per\ncategory, plus ingest rate and search latency. Writes JSON to --out.\n";
       default -> throw new UsageException("unknown command '" + command + "' (see engram --help)");
     };
   }

@@ -86,6 +86,15 @@ public class Stores {
     return new Opened(store, "embedded Lucene store, embedder " + embedder + ", " + config);
   }
 
+  /** A fresh embedded store for an evaluation with an LLM, with the pipeline when asked. */
+  MemoryStore openForQa(Path dir, Args a, boolean pipeline) {
+    Engram.Builder b = Engram.builder().backend(EmbeddedMemory.backend(dir).build());
+    if (pipeline) {
+      b.pipeline(LlmPipeline.builder(chatModel(a)).build()).inferByDefault(false);
+    }
+    return b.build();
+  }
+
   /** {@code none}, {@code openai} or {@code ollama}. */
   static String llmKind(Args a) {
     String kind = a.get("llm", "none").toLowerCase(Locale.ROOT);
@@ -97,6 +106,11 @@ public class Stores {
 
   /** The chat model the flags describe. */
   ChatModel chatModel(Args a) {
+    return chatModel(a, a.get("model"));
+  }
+
+  /** The chat model the flags describe, with another model name (e.g. a judge). */
+  ChatModel chatModel(Args a, String modelName) {
     if (models != null) {
       return models.apply(a);
     }
@@ -111,7 +125,7 @@ public class Stores {
             .baseUrl(
                 a.get("base-url", env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1")))
             .apiKey(key)
-            .modelName(a.get("model", "gpt-4o-mini"))
+            .modelName(modelName != null ? modelName : "gpt-4o-mini")
             .timeout(Duration.ofSeconds(60))
             .maxRetries(2)
             .build();
@@ -120,7 +134,7 @@ public class Stores {
           OllamaChatModel.builder()
               .baseUrl(
                   a.get("base-url", env.getOrDefault("OLLAMA_BASE_URL", "http://localhost:11434")))
-              .modelName(a.get("model", "llama3.1"))
+              .modelName(modelName != null ? modelName : "llama3.1")
               .timeout(Duration.ofSeconds(120))
               .maxRetries(2)
               .build();

@@ -40,8 +40,8 @@ public final class Locomo {
   /** One session: its number, when it happened (UTC), and its turns in order. */
   public record Session(int number, Instant date, List<Turn> turns) {}
 
-  /** A question, with its category (1–5) and the usable gold evidence ids. */
-  public record Question(String text, int category, List<String> evidence) {}
+  /** A question, with its gold answer, category (1–5) and the usable gold evidence ids. */
+  public record Question(String text, String answer, int category, List<String> evidence) {}
 
   /** A conversation and its questions. */
   public record Conversation(
@@ -107,7 +107,8 @@ public final class Locomo {
         if (evidence.isEmpty() && category >= 1 && category <= 4) {
           unusable++;
         }
-        questions.add(new Question(q.path("question").asText(), category, evidence));
+        String answer = q.path("answer").asText(q.path("adversarial_answer").asText(""));
+        questions.add(new Question(q.path("question").asText(), answer, category, evidence));
       }
       out.add(new Conversation(id, sessions, questions, unusable));
     }

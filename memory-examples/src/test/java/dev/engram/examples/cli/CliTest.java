@@ -288,29 +288,7 @@ class CliTest {
 
   @Test
   void evalLocomo_reportsRecallPerCategoryOnAnyFileInTheFormat() throws Exception {
-    String data =
-        """
-        [{"sample_id": "tiny-1",
-          "conversation": {"speaker_a": "Ana", "speaker_b": "Ben",
-            "session_1_date_time": "1:56 pm on 8 May, 2023",
-            "session_1": [
-              {"speaker": "Ana", "dia_id": "D1:1", "text": "I adopted a greyhound named Comet."},
-              {"speaker": "Ben", "dia_id": "D1:2", "text": "Lovely! I bought a sailboat last week."},
-              {"speaker": "Ana", "dia_id": "D1:3", "text": "Look at this", "blip_caption": "a photo of a lighthouse"}],
-            "session_2_date_time": "10:00 am on 20 June, 2023",
-            "session_2": [
-              {"speaker": "Ben", "dia_id": "D2:1", "text": "The sailboat needs new sails."},
-              {"speaker": "Ana", "dia_id": "D2:01", "text": "Comet won a race on Sunday!"}]},
-          "qa": [
-            {"question": "What is the name of Ana's greyhound?", "answer": "Comet", "evidence": ["D1:1"], "category": 4},
-            {"question": "What did Ben buy?", "answer": "a sailboat", "evidence": ["D1:2; D2:1"], "category": 1},
-            {"question": "What did Comet win?", "answer": "a race", "evidence": ["D2:1"], "category": 2},
-            {"question": "What photo did Ana share?", "answer": "lighthouse", "evidence": ["D1:3", "D9:9"], "category": 3},
-            {"question": "Is this unanswerable?", "adversarial_answer": "x", "evidence": ["D"], "category": 5},
-            {"question": "No evidence here", "answer": "x", "evidence": [], "category": 4}]}]
-        """;
-    Path file = dir.resolve("tiny.json");
-    Files.writeString(file, data);
+    Path file = Path.of(CliTest.class.getResource("/tiny-locomo.json").toURI());
     Path out = dir.resolve("out/report.json");
     Run r = run("eval", "locomo", "--data", file.toString(), "--out", out.toString(), "--k", "1,5");
     assertEquals(0, r.code(), r.err());
