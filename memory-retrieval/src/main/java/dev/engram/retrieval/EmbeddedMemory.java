@@ -80,6 +80,7 @@ public final class EmbeddedMemory {
     Set<String> queryStopwords = EnglishStopwords.WORDS;
     RetrievalConfig retrieval = RetrievalConfig.defaults();
     Duration commitInterval = Duration.ofSeconds(5);
+    boolean quantizedVectors;
 
     private BackendBuilder(Path dir) {
       this.dir = Objects.requireNonNull(dir, "dir must not be null");
@@ -143,6 +144,16 @@ public final class EmbeddedMemory {
       return this;
     }
 
+    /**
+     * Sets whether vectors are stored quantised to 8 bits per dimension (Lucene's scalar-quantised
+     * HNSW format): about a quarter of the vector memory and disk, at a small cost in recall
+     * (measured in docs/evaluation.md); default false. A store can switch between opens.
+     */
+    public BackendBuilder quantizedVectors(boolean quantized) {
+      this.quantizedVectors = quantized;
+      return this;
+    }
+
     LuceneBackend.Options options() {
       return options(false);
     }
@@ -161,7 +172,8 @@ public final class EmbeddedMemory {
           commitInterval,
           LogFileOps.DEFAULT,
           LuceneBackend::openDirectory,
-          raw);
+          raw,
+          quantizedVectors);
     }
 
     /**

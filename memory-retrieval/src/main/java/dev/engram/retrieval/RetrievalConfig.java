@@ -28,7 +28,9 @@ public final class RetrievalConfig {
     /** Reciprocal rank fusion with k = 60 ({@code TopDocs.rrf}). */
     RRF,
     /** BM25 only: no embeddings are computed or stored. */
-    LEXICAL_ONLY
+    LEXICAL_ONLY,
+    /** Vectors only: the BM25 list is skipped (the conversation signals still apply). */
+    VECTOR_ONLY
   }
 
   private final Fusion fusion;

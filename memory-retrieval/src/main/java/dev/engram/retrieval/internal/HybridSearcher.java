@@ -71,7 +71,10 @@ final class HybridSearcher {
   List<Candidate> search(IndexSearcher s, String text, Query filter, int limit) throws IOException {
     int depth = Math.max(limit, config.depth());
     List<String> words = words(text);
-    TopDocs lexical = lexical(s, words, text, filter, depth);
+    TopDocs lexical =
+        config.fusion() == RetrievalConfig.Fusion.VECTOR_ONLY && embedder != null
+            ? empty()
+            : lexical(s, words, text, filter, depth);
     TopDocs vector = embedder == null ? empty() : vector(s, text, filter, depth);
 
     Map<Integer, Scored> byDoc = new LinkedHashMap<>();
@@ -192,10 +195,13 @@ final class HybridSearcher {
           x.fused = normalize(x.bm25, range, x.bm25 > 0);
         }
       }
-      case MIN_MAX -> {
+      case MIN_MAX, VECTOR_ONLY -> {
         double[] lex = range(lexical);
         double[] vec = range(vector);
-        double w = embedder == null ? 0 : config.vectorWeight();
+        double w =
+            embedder == null
+                ? 0
+                : config.fusion() == RetrievalConfig.Fusion.VECTOR_ONLY ? 1 : config.vectorWeight();
         for (Scored x : byDoc.values()) {
           double l = normalize(x.bm25, lex, x.bm25 > 0);
           double v = Double.isNaN(x.vectorScore) ? 0 : normalize(x.vectorScore, vec, true);

@@ -49,6 +49,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KeywordField;
@@ -103,6 +107,18 @@ public final class LuceneBackend implements MemoryBackend {
   private static final String SESSION_INDEX = "_sessionIdx";
 
   /**
+   * The default codec with 8-bit scalar-quantised HNSW vectors. Segments record their vector format
+   * by name, so a store can switch either way between opens; old segments keep theirs until merged.
+   */
+  private static final Codec QUANTIZED =
+      new Lucene104Codec() {
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+          return new Lucene104HnswScalarQuantizedVectorsFormat();
+        }
+      };
+
+  /**
    * What the backend is opened with.
    *
    * @param embedder the embedding model, or {@code null} for a lexical-only store
@@ -115,6 +131,7 @@ public final class LuceneBackend implements MemoryBackend {
    * @param directories how the index directory is opened (tests inject faults)
    * @param raw open without checking or writing {@code engram.json} and without committing: for
    *     reading an old store while it is rebuilt elsewhere
+   * @param quantizedVectors store vectors quantised to 8 bits (about a quarter of the memory)
    */
   public record Options(
       Embedder embedder,
@@ -125,7 +142,8 @@ public final class LuceneBackend implements MemoryBackend {
       Duration commitInterval,
       LogFileOps fileOps,
       Function<Path, Directory> directories,
-      boolean raw) {}
+      boolean raw,
+      boolean quantizedVectors) {}
 
   private final Path dir;
   private final Options options;
@@ -216,6 +234,9 @@ public final class LuceneBackend implements MemoryBackend {
       }
       directory = options.directories().apply(dir.resolve("index"));
       IndexWriterConfig config = new IndexWriterConfig(options.analyzer());
+      if (options.quantizedVectors()) {
+        config.setCodec(QUANTIZED);
+      }
       config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
       config.setCommitOnClose(false);
       config.setRAMBufferSizeMB(64);

@@ -62,6 +62,7 @@ class StoreSafetyTest {
         Duration.ofMinutes(10),
         files,
         dirs,
+        false,
         false);
   }
 

@@ -1,0 +1,629 @@
+package dev.engram.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.engram.AddRequest;
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.SearchRequest;
+import dev.engram.decay.RankingWeights;
+import dev.engram.filter.Filter;
+import dev.engram.memory.Scope;
+import dev.engram.retrieval.EmbeddedMemory;
+import dev.engram.retrieval.Embedders;
+import dev.engram.spi.Embedder;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
+import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.QueryBuilder;
+
+/**
+ * The scale command: builds embedded stores of the given sizes and measures, per size, ingest rate,
+ * search latency (with and without the query embedding, with a filter, with reinforcement),
+ * throughput at several threads, heap after load, disk per memory, open and recovery time, and HNSW
+ * recall@10 against exact search — with the peers (langchain4j's InMemoryEmbeddingStore, a
+ * BM25-only Lucene index) and the physical floor (raw query embedding, raw HNSW search) in the same
+ * run.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -Xmx4g -cp memory-bench/target/benchmarks.jar \
+ *   dev.engram.bench.ScaleBench --sizes 10000,100000,1000000 --out docs/bench</pre>
+ */
+public final class ScaleBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int DIMENSION = 384;
+
+  /** Settings of a run. */
+  record Options(
+      List<Integer> sizes,
+      int realEmbeddingsUpTo,
+      int queries,
+      List<Integer> threads,
+      int peerLimit,
+      int recoveryWrites,
+      Path work,
+      Path out,
+      long seed,
+      boolean quantized) {}
+
+  private ScaleBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Options o = parse(args);
+    ObjectNode report = run(o, System.err);
+    Files.createDirectories(o.out());
+    Files.writeString(
+        o.out().resolve("scale.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
+    Charts.write(report, o.out());
+    System.out.println(Charts.table(report));
+  }
+
+  static Options parse(String[] args) {
+    List<Integer> sizes = List.of(10_000, 100_000, 1_000_000);
+    int real = 100_000;
+    int queries = 300;
+    List<Integer> threads = List.of(1, 2, 4);
+    int peerLimit = 1_000_000;
+    int recovery = 2_000;
+    Path work = Path.of(System.getProperty("java.io.tmpdir"), "engram-scale");
+    Path out = Path.of("docs", "bench");
+    long seed = 42;
+    boolean quantized = false;
+    for (int i = 0; i < args.length; i++) {
+      String v = i + 1 < args.length ? args[i + 1] : "";
+      switch (args[i]) {
+        case "--sizes" -> {
+          sizes = ints(v);
+          i++;
+        }
+        case "--real-embeddings-up-to" -> {
+          real = Integer.parseInt(v);
+          i++;
+        }
+        case "--queries" -> {
+          queries = Integer.parseInt(v);
+          i++;
+        }
+        case "--threads" -> {
+          threads = ints(v);
+          i++;
+        }
+        case "--peer-limit" -> {
+          peerLimit = Integer.parseInt(v);
+          i++;
+        }
+        case "--recovery-writes" -> {
+          recovery = Integer.parseInt(v);
+          i++;
+        }
+        case "--work" -> {
+          work = Path.of(v);
+          i++;
+        }
+        case "--out" -> {
+          out = Path.of(v);
+          i++;
+        }
+        case "--seed" -> {
+          seed = Long.parseLong(v);
+          i++;
+        }
+        case "--quantized" -> quantized = true;
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    return new Options(
+        sizes, real, queries, threads, peerLimit, recovery, work, out, seed, quantized);
+  }
+
+  private static List<Integer> ints(String s) {
+    return Arrays.stream(s.split(",")).map(String::strip).map(Integer::parseInt).toList();
+  }
+
+  static ObjectNode run(Options o, java.io.PrintStream log) throws Exception {
+    ObjectNode report = JSON.createObjectNode();
+    ObjectNode machine = report.putObject("machine");
+    machine.put("cpus", Runtime.getRuntime().availableProcessors());
+    machine.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+    machine.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+    machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    machine.put("date", Instant.now().toString().substring(0, 10));
+    machine.put(
+        "jvmArgs", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    report.put("seed", o.seed());
+    report.put("quantizedVectors", o.quantized());
+    Embedder model = null;
+    if (o.sizes().stream().anyMatch(n -> n <= o.realEmbeddingsUpTo())) {
+      model = Embedders.bgeSmallEn();
+      report.set("embeddingModel", modelThroughput(model, o.seed(), log));
+    }
+    ArrayNode sizes = report.putArray("sizes");
+    for (int n : o.sizes()) {
+      log.printf(Locale.ROOT, "== %,d memories%n", n);
+      sizes.add(
+          size(n, n <= o.realEmbeddingsUpTo() ? model : new SyntheticEmbedder(DIMENSION), o, log));
+    }
+    return report;
+  }
+
+  /** The model's own batched and single-text throughput: the ceiling for ingest. */
+  private static ObjectNode modelThroughput(Embedder model, long seed, java.io.PrintStream log) {
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 1024; i++) {
+      texts.add(SyntheticData.memory(seed + 7, i));
+    }
+    model.embedAll(texts.subList(0, 64)); // warm-up
+    long t0 = System.nanoTime();
+    for (int i = 0; i < texts.size(); i += 64) {
+      model.embedAll(texts.subList(i, i + 64));
+    }
+    double batched = texts.size() / ((System.nanoTime() - t0) / 1e9);
+    List<Double> single = new ArrayList<>();
+    for (String q : SyntheticData.queries(seed, 200)) {
+      long s = System.nanoTime();
+      model.embedQuery(q);
+      single.add((System.nanoTime() - s) / 1e6);
+    }
+    ObjectNode m = JSON.createObjectNode();
+    m.put("model", model.modelId());
+    m.put("batchedTextsPerSecond", round(batched));
+    m.put("queryEmbeddingP50Ms", round(percentile(single, 0.5)));
+    m.put("queryEmbeddingP99Ms", round(percentile(single, 0.99)));
+    log.printf(
+        Locale.ROOT,
+        "model %s: %.0f texts/s batched, query %.2f ms p50%n",
+        model.modelId(),
+        batched,
+        percentile(single, 0.5));
+    return m;
+  }
+
+  private static ObjectNode size(int n, Embedder base, Options o, java.io.PrintStream log)
+      throws Exception {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("memories", n);
+    r.put(
+        "embeddings",
+        base instanceof SyntheticEmbedder ? "synthetic unit vectors" : base.modelId());
+    Path dir = o.work().resolve("size-" + n);
+    deleteRecursively(dir);
+    int users = Math.max(10, n / 200);
+    r.put("users", users);
+    QueryVectors embedder = new QueryVectors(base);
+    List<String> queries = SyntheticData.queries(o.seed(), o.queries());
+    Random random = new Random(o.seed());
+    int[] queryUsers = random.ints(queries.size(), 0, users).toArray();
+
+    // Ingest: each user's memories in batches, as an application importing history would.
+    long t0 = System.nanoTime();
+    int batch = 500;
+    try (MemoryStore store = open(dir, embedder, o.quantized(), Duration.ofSeconds(5))) {
+      int done = 0;
+      for (int u = 0; u < users; u++) {
+        AddRequest.Builder b = null;
+        int inBatch = 0;
+        for (int i = u; i < n; i += users) {
+          if (b == null) {
+            b =
+                AddRequest.builder(Scope.user("u" + u))
+                    .infer(false)
+                    .metadata("topic", "t" + (u % 7));
+          }
+          b.text(SyntheticData.memory(o.seed(), i));
+          if (++inBatch == batch) {
+            store.add(b.build());
+            done += inBatch;
+            b = null;
+            inBatch = 0;
+          }
+        }
+        if (b != null) {
+          store.add(b.build());
+          done += inBatch;
+        }
+        if (u % Math.max(1, users / 20) == 0) {
+          log.printf(Locale.ROOT, "\r  ingest %,d / %,d", done, n);
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      log.printf(Locale.ROOT, "\r  ingest %,d in %.1f s (%.0f/s)%n", n, seconds, n / seconds);
+      ObjectNode ingest = r.putObject("ingest");
+      ingest.put("seconds", round(seconds));
+      ingest.put("memoriesPerSecond", round(n / seconds));
+      double embedding = embedder.passageNanos() / 1e9;
+      ingest.put("embeddingSeconds", round(embedding));
+      // The store is not the bottleneck when most of ingest is the model's own time.
+      ingest.put("embeddingShareOfIngest", round(embedding / seconds));
+
+      embedder.precompute(queries);
+      r.put("heapAfterLoadMiB", round(heapMiB()));
+
+      ObjectNode search = r.putObject("search");
+      embedder.supplied(false);
+      search.set("withQueryEmbedding", latency(store, queries, queryUsers, Filter.all(), false));
+      embedder.supplied(true);
+      search.set("vectorSupplied", latency(store, queries, queryUsers, Filter.all(), false));
+      search.set(
+          "vectorSuppliedWithFilter",
+          latency(store, queries, queryUsers, Filter.eq("metadata.topic", "t3"), false));
+      search.set(
+          "vectorSuppliedWithReinforcement",
+          latency(store, queries, queryUsers, Filter.all(), true));
+      embedder.supplied(false);
+      ObjectNode throughput = r.putObject("throughputQps");
+      for (int t : o.threads()) {
+        throughput.put(String.valueOf(t), round(throughput(store, queries, queryUsers, t)));
+      }
+      log.printf(
+          Locale.ROOT,
+          "  search p50 %.2f ms (with embedding), %.2f ms (vector supplied)%n",
+          search.get("withQueryEmbedding").get("p50Ms").asDouble(),
+          search.get("vectorSupplied").get("p50Ms").asDouble());
+    }
+    r.put("diskBytesPerMemory", round((double) sizeOf(dir) / n));
+
+    // Open after a clean close, and recovery after an unclean stop with writes only in the log.
+    long open0 = System.nanoTime();
+    try (MemoryStore store = open(dir, embedder, o.quantized(), Duration.ofMinutes(10))) {
+      r.put("openSeconds", round((System.nanoTime() - open0) / 1e9));
+      for (int i = 0; i < o.recoveryWrites(); i += 100) {
+        AddRequest.Builder b = AddRequest.builder(Scope.user("recovery")).infer(false);
+        for (int k = 0; k < 100; k++) {
+          b.text(SyntheticData.memory(o.seed() + 1, i + k));
+        }
+        store.add(b.build());
+      }
+      snapshot(dir, o.work().resolve("crashed-" + n));
+    }
+    long rec0 = System.nanoTime();
+    try (MemoryStore store =
+        open(o.work().resolve("crashed-" + n), embedder, o.quantized(), Duration.ofMinutes(10))) {
+      ObjectNode recovery = r.putObject("recovery");
+      recovery.put("seconds", round((System.nanoTime() - rec0) / 1e9));
+      recovery.put("replayedWrites", o.recoveryWrites());
+      recovery.put("recovered", store.stats(Scope.user("recovery")).total());
+    }
+    deleteRecursively(o.work().resolve("crashed-" + n));
+
+    hnswAndPeers(r, dir, queries, embedder, n, o, log);
+    deleteRecursively(dir);
+    return r;
+  }
+
+  private static MemoryStore open(Path dir, Embedder embedder, boolean quantized, Duration commit) {
+    EmbeddedMemory.BackendBuilder b =
+        EmbeddedMemory.backend(dir).embedder(embedder).commitInterval(commit);
+    if (quantized) {
+      b.quantizedVectors(true);
+    }
+    return Engram.builder().backend(b.build()).build();
+  }
+
+  private static ObjectNode latency(
+      MemoryStore store, List<String> queries, int[] users, Filter filter, boolean reinforce) {
+    List<Double> ms = new ArrayList<>(queries.size());
+    for (int pass = 0; pass < 2; pass++) {
+      ms.clear();
+      for (int i = 0; i < queries.size(); i++) {
+        long t = System.nanoTime();
+        store.search(
+            SearchRequest.builder(Scope.user("u" + users[i]), queries.get(i))
+                .limit(10)
+                .filter(filter)
+                .reinforce(reinforce)
+                .weights(RankingWeights.DEFAULT)
+                .build());
+        ms.add((System.nanoTime() - t) / 1e6);
+      }
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("queries", ms.size());
+    n.put("p50Ms", round(percentile(ms, 0.50)));
+    n.put("p95Ms", round(percentile(ms, 0.95)));
+    n.put("p99Ms", round(percentile(ms, 0.99)));
+    return n;
+  }
+
+  private static double throughput(
+      MemoryStore store, List<String> queries, int[] users, int threads) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    AtomicInteger next = new AtomicInteger();
+    int total = Math.max(queries.size() * 2, 200 * threads);
+    try {
+      long t0 = System.nanoTime();
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        fs.add(
+            pool.submit(
+                () -> {
+                  int i;
+                  while ((i = next.getAndIncrement()) < total) {
+                    int q = i % queries.size();
+                    store.search(
+                        SearchRequest.builder(Scope.user("u" + users[q]), queries.get(q))
+                            .limit(10)
+                            .reinforce(false)
+                            .build());
+                  }
+                }));
+      }
+      for (Future<?> f : fs) {
+        f.get();
+      }
+      return total / ((System.nanoTime() - t0) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * HNSW recall@10 against exact search, the raw HNSW floor, and the peers on the same vectors and
+   * texts.
+   */
+  private static void hnswAndPeers(
+      ObjectNode r,
+      Path dir,
+      List<String> queries,
+      QueryVectors embedder,
+      int n,
+      Options o,
+      java.io.PrintStream log)
+      throws Exception {
+    int probes = Math.min(100, queries.size());
+    float[][] qv = new float[probes][];
+    for (int i = 0; i < probes; i++) {
+      qv[i] = embedder.vector(queries.get(i));
+    }
+    try (FSDirectory fs = FSDirectory.open(dir.resolve("index"));
+        DirectoryReader reader = DirectoryReader.open(fs)) {
+      IndexSearcher searcher = new IndexSearcher(reader);
+      // Exact top 10 per query in one pass over every stored vector.
+      int[][] exactDocs = new int[probes][10];
+      float[][] exactScores = new float[probes][10];
+      for (float[] s : exactScores) {
+        Arrays.fill(s, Float.NEGATIVE_INFINITY);
+      }
+      List<float[]> peerVectors = new ArrayList<>();
+      boolean peer = n <= o.peerLimit();
+      for (LeafReaderContext leaf : reader.leaves()) {
+        FloatVectorValues values = leaf.reader().getFloatVectorValues("vec");
+        if (values == null) {
+          continue;
+        }
+        KnnVectorValues.DocIndexIterator it = values.iterator();
+        var live = leaf.reader().getLiveDocs();
+        for (int doc = it.nextDoc();
+            doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS;
+            doc = it.nextDoc()) {
+          if (live != null && !live.get(doc)) {
+            continue;
+          }
+          float[] v = values.vectorValue(it.index());
+          if (peer) {
+            peerVectors.add(v.clone());
+          }
+          for (int q = 0; q < probes; q++) {
+            float s = dot(qv[q], v);
+            if (s > exactScores[q][9]) {
+              insert(exactDocs[q], exactScores[q], leaf.docBase + doc, s);
+            }
+          }
+        }
+      }
+      double recall10 = 0;
+      double recallDepth = 0;
+      List<Double> hnswMs = new ArrayList<>();
+      for (int q = 0; q < probes; q++) {
+        long t = System.nanoTime();
+        TopDocs top = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
+        hnswMs.add((System.nanoTime() - t) / 1e6);
+        recall10 += overlap(exactDocs[q], top.scoreDocs, 10) / 10.0;
+        TopDocs deep = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
+        recallDepth += overlap(exactDocs[q], deep.scoreDocs, 100) / 10.0;
+      }
+      ObjectNode hnsw = r.putObject("hnsw");
+      hnsw.put("recallAt10", round(recall10 / probes));
+      hnsw.put("recallAt10WithDepth100", round(recallDepth / probes));
+      hnsw.put("rawSearchP50Ms", round(percentile(hnswMs, 0.5)));
+      hnsw.put("rawSearchP99Ms", round(percentile(hnswMs, 0.99)));
+      log.printf(
+          Locale.ROOT,
+          "  hnsw recall@10 %.3f (depth 100: %.3f), raw %.2f ms%n",
+          recall10 / probes,
+          recallDepth / probes,
+          percentile(hnswMs, 0.5));
+
+      ObjectNode peers = r.putObject("peers");
+      if (peer) {
+        InMemoryEmbeddingStore<TextSegment> mem = new InMemoryEmbeddingStore<>();
+        List<Embedding> embeddings = new ArrayList<>(peerVectors.size());
+        peerVectors.forEach(v -> embeddings.add(Embedding.from(v)));
+        mem.addAll(embeddings);
+        peerVectors.clear();
+        List<Double> ms = new ArrayList<>();
+        for (int pass = 0; pass < 2; pass++) {
+          ms.clear();
+          for (int q = 0; q < probes; q++) {
+            long t = System.nanoTime();
+            mem.search(
+                EmbeddingSearchRequest.builder()
+                    .queryEmbedding(Embedding.from(qv[q]))
+                    .maxResults(10)
+                    .build());
+            ms.add((System.nanoTime() - t) / 1e6);
+          }
+        }
+        ObjectNode p = peers.putObject("langchain4jInMemoryExact");
+        p.put("p50Ms", round(percentile(ms, 0.5)));
+        p.put("p99Ms", round(percentile(ms, 0.99)));
+      } else {
+        peers.put("langchain4jInMemoryExact", "skipped above --peer-limit");
+      }
+    }
+    // A plain BM25 Lucene index over the same texts, in memory: no scopes, filters, vectors or
+    // records.
+    try (ByteBuffersDirectory bm = new ByteBuffersDirectory();
+        EnglishAnalyzer analyzer = new EnglishAnalyzer()) {
+      try (IndexWriter w =
+          new IndexWriter(bm, new IndexWriterConfig(analyzer).setRAMBufferSizeMB(128))) {
+        for (int i = 0; i < n; i++) {
+          Document d = new Document();
+          d.add(new TextField("text", SyntheticData.memory(o.seed(), i), Field.Store.NO));
+          w.addDocument(d);
+        }
+      }
+      try (DirectoryReader reader = DirectoryReader.open(bm)) {
+        IndexSearcher s = new IndexSearcher(reader);
+        QueryBuilder qb = new QueryBuilder(analyzer);
+        List<Double> ms = new ArrayList<>();
+        for (int pass = 0; pass < 2; pass++) {
+          ms.clear();
+          for (String q : queries) {
+            Query query = qb.createBooleanQuery("text", q, BooleanClause.Occur.SHOULD);
+            long t = System.nanoTime();
+            s.search(query, 10);
+            ms.add((System.nanoTime() - t) / 1e6);
+          }
+        }
+        ObjectNode p = ((ObjectNode) r.get("peers")).putObject("luceneBm25Only");
+        p.put("p50Ms", round(percentile(ms, 0.5)));
+        p.put("p99Ms", round(percentile(ms, 0.99)));
+      }
+    }
+  }
+
+  private static void insert(int[] docs, float[] scores, int doc, float s) {
+    int i = scores.length - 1;
+    while (i > 0 && scores[i - 1] < s) {
+      scores[i] = scores[i - 1];
+      docs[i] = docs[i - 1];
+      i--;
+    }
+    scores[i] = s;
+    docs[i] = doc;
+  }
+
+  private static int overlap(int[] exact, ScoreDoc[] found, int depth) {
+    int n = 0;
+    for (int e : exact) {
+      for (int i = 0; i < Math.min(depth, found.length); i++) {
+        if (found[i].doc == e) {
+          n++;
+          break;
+        }
+      }
+    }
+    return n;
+  }
+
+  private static float dot(float[] a, float[] b) {
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static double heapMiB() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    Runtime rt = Runtime.getRuntime();
+    return (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024.0);
+  }
+
+  static double percentile(List<Double> values, double p) {
+    if (values.isEmpty()) {
+      return 0;
+    }
+    double[] s = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return s[Math.max(0, Math.min(s.length - 1, (int) Math.ceil(p * s.length) - 1))];
+  }
+
+  static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /** What a kill -9 leaves: the files as they are, without close() or a final commit. */
+  private static void snapshot(Path from, Path to) throws IOException {
+    deleteRecursively(to);
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path t = to.resolve(from.relativize(p).toString());
+        String name = p.getFileName().toString();
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else if (!name.equals("engram.lock") && !name.equals("write.lock")) {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+
+  static void deleteRecursively(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    Files.walkFileTree(
+        p,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            Files.delete(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+}

@@ -1,0 +1,56 @@
+package dev.engram.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scale command at toy sizes, so it cannot rot. It times nothing that CI checks. */
+class ScaleBenchSmokeTest {
+  @TempDir Path dir;
+
+  @Test
+  void theScaleCommandRunsEndToEnd() throws Exception {
+    ScaleBench.Options o =
+        ScaleBench.parse(
+            new String[] {
+              "--sizes",
+              "300,600",
+              "--real-embeddings-up-to",
+              "0",
+              "--queries",
+              "20",
+              "--threads",
+              "1,2",
+              "--recovery-writes",
+              "200",
+              "--work",
+              dir.resolve("work").toString(),
+              "--out",
+              dir.resolve("out").toString()
+            });
+    JsonNode report =
+        ScaleBench.run(
+            o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    Charts.write(report, o.out());
+    assertEquals(2, report.get("sizes").size());
+    for (JsonNode s : report.get("sizes")) {
+      assertTrue(s.get("ingest").get("memoriesPerSecond").asDouble() > 0);
+      assertEquals(
+          200, s.get("recovery").get("recovered").asInt(), "every logged write is recovered");
+      double recall = s.get("hnsw").get("recallAt10").asDouble();
+      assertTrue(recall > 0.5 && recall <= 1.0, "recall " + recall);
+      assertTrue(s.get("peers").get("langchain4jInMemoryExact").get("p50Ms").asDouble() > 0);
+      assertEquals(2, s.get("throughputQps").size());
+    }
+    assertTrue(Files.readString(o.out().resolve("scale.md")).contains("| 600 |"));
+    assertTrue(Files.readString(o.out().resolve("latency-vs-size.svg")).startsWith("<svg"));
+  }
+}
