@@ -504,6 +504,33 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void search_recallStatisticsAreFilterableAtOnce() {
+    Memory recalled = addOne(ALICE, "Alice's dentist is Dr. Costa");
+    addOne(ALICE, "Alice's barber is Tomas");
+    store.search(SearchRequest.builder(ALICE, "dentist Costa").limit(1).build());
+    assertEquals(
+        List.of(recalled.id()),
+        listAll(ALICE, Filter.gt("accessCount", 0)).stream().map(Memory::id).toList());
+    assertEquals(
+        List.of(recalled.id()),
+        store.search(query(ALICE, "Alice").filter(Filter.gte("strength", 2)).build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
+  }
+
+  @Test
+  void persistence_recallStatisticsSurviveReopening() {
+    assumeTrue(isPersistent(), "backend is not persistent");
+    Memory m = addOne(ALICE, "Alice's gate code is 2580");
+    store.search(SearchRequest.builder(ALICE, "gate code").build());
+    store.search(SearchRequest.builder(ALICE, "gate code").build());
+    reopen();
+    Memory after = store.get(ALICE, m.id()).orElseThrow();
+    assertEquals(2, after.accessCount());
+    assertEquals(3.0, after.strength());
+  }
+
+  @Test
   void search_inASmallScopeAmongManyOthers_stillFindsItsResults() {
     for (int i = 0; i < 300; i++) {
       addOne(Scope.user("crowd-" + (i % 10)), "coffee order number " + i + " espresso coffee");

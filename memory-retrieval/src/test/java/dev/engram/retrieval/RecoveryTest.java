@@ -41,12 +41,17 @@ class RecoveryTest {
       changed = store.add(ALICE, "Alice drives a red car").added().get(0);
       store.update(ALICE, changed.id(), MemoryUpdate.text("Alice drives a blue car"));
       store.delete(ALICE, kept.id(), "no longer true");
+      store.search(ALICE, "car"); // recall statistics: in the log only, not yet indexed
       RecoverySnapshots.snapshot(live, dir.resolve("crashed"));
     }
     // Regression: recovered changes were in the index but hidden from readers until the next write.
     try (MemoryStore store = open(dir.resolve("crashed"))) {
       assertEquals(Status.DELETED, store.get(ALICE, kept.id()).orElseThrow().status());
       assertEquals("Alice drives a blue car", store.get(ALICE, changed.id()).orElseThrow().text());
+      assertEquals(
+          1,
+          store.get(ALICE, changed.id()).orElseThrow().accessCount(),
+          "recall statistics recovered");
       assertEquals(
           List.of("Alice drives a blue car"),
           store.search(ALICE, "car").stream().map(h -> h.text()).toList());

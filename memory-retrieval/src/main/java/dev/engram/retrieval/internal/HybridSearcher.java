@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.ReaderUtil;
@@ -68,7 +69,9 @@ final class HybridSearcher {
     }
   }
 
-  List<Candidate> search(IndexSearcher s, String text, Query filter, int limit) throws IOException {
+  List<Candidate> search(
+      IndexSearcher s, String text, Query filter, int limit, UnaryOperator<Memory> resolve)
+      throws IOException {
     int depth = Math.max(limit, config.depth());
     List<String> words = words(text);
     TopDocs lexical =
@@ -103,7 +106,7 @@ final class HybridSearcher {
     List<Candidate> out = new ArrayList<>(Math.min(limit, ranked.size()));
     for (Scored x : ranked.subList(0, Math.min(limit, ranked.size()))) {
       String json = s.storedFields().document(x.doc, Set.of(Fields.RECORD)).get(Fields.RECORD);
-      Memory m = MemoryCodec.memoryFromJson(json);
+      Memory m = resolve.apply(MemoryCodec.memoryFromJson(json));
       Map<String, Double> signals = new HashMap<>();
       signals.put("bm25", x.bm25);
       if (!Double.isNaN(x.cosine)) {

@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +103,9 @@ public final class LuceneBackend implements MemoryBackend {
   private static final String COMMIT_GENERATION = "engram.translogGeneration";
   private static final String COMMIT_SEQUENCE = "engram.lastSequence";
   private static final long ROLL_BYTES = 64L * 1024 * 1024;
+  private static final int RECALL_FLUSH = 10_000;
+  private static final Set<String> STATS_FIELDS =
+      Set.of("accessCount", "strength", "lastAccessedAt");
   private static final Query MEMORIES = new TermQuery(new Term(Fields.TYPE, Fields.MEMORY));
   private static final Query EVENTS = new TermQuery(new Term(Fields.TYPE, Fields.EVENT));
   private static final String SESSION_INDEX = "_sessionIdx";
@@ -157,6 +161,15 @@ public final class LuceneBackend implements MemoryBackend {
   private final HybridSearcher hybrid;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Map<String, SessionTail> sessions = new HashMap<>();
+
+  /**
+   * Recall statistics (access count, strength, restarted forgetting curve) written with deferred
+   * durability and not yet in the index: the newest value of each memory. Searches write these on
+   * every hit, so they go to the log at once but reach the index in bulk, at the next commit or
+   * when many have gathered; every read sees them through {@link #resolve}.
+   */
+  private final Map<MemoryId, Memory> recallOverlay = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService committer;
   private long lastSequence;
   private boolean dirty;
@@ -254,6 +267,9 @@ public final class LuceneBackend implements MemoryBackend {
       }
       // Readers opened before the replay would not see it.
       searchers.maybeRefreshBlocking();
+      if (!options.raw()) {
+        flushRecallLocked();
+      }
       if (options.raw()) {
         dirty = false; // never commit: the directory is only read
       } else if (!replay.isEmpty()) {
@@ -310,6 +326,11 @@ public final class LuceneBackend implements MemoryBackend {
     if (batch.isEmpty()) {
       return List.of();
     }
+    if (batch.durability() == Durability.DEFERRED
+        && batch.events().isEmpty()
+        && batch.purges().isEmpty()) {
+      return applyRecall(batch.upserts());
+    }
     List<Prepared> prepared = prepare(batch.upserts());
     writeLock.lock();
     try {
@@ -334,6 +355,9 @@ public final class LuceneBackend implements MemoryBackend {
       }
       try {
         applyToIndex(batch.purges(), positioned, numbered);
+        // The index now holds these memories' newest values.
+        batch.upserts().forEach(m -> recallOverlay.remove(m.id()));
+        batch.purges().forEach(recallOverlay::remove);
         lastSequence = seq;
         dirty = true;
         searchers.maybeRefreshBlocking();
@@ -355,6 +379,80 @@ public final class LuceneBackend implements MemoryBackend {
     } finally {
       writeLock.unlock();
     }
+  }
+
+  /** Recall statistics: logged now (without fsync), indexed in bulk later; visible at once. */
+  private List<HistoryEvent> applyRecall(List<Memory> upserts) {
+    writeLock.lock();
+    try {
+      checkUsable();
+      ObjectNode root = MemoryCodec.mapper().createObjectNode();
+      ArrayNode recall = root.putArray("recall");
+      upserts.forEach(m -> recall.add(MemoryCodec.toTree(m)));
+      try {
+        log.append(MemoryCodec.mapper().writeValueAsBytes(root), false);
+      } catch (IOException e) {
+        throw new StoreIOException(
+            "could not write the operation log of " + dir + ": " + e.getMessage(), e);
+      }
+      upserts.forEach(m -> recallOverlay.put(m.id(), m));
+      dirty = true;
+      if (recallOverlay.size() >= RECALL_FLUSH) {
+        flushRecallLocked();
+      }
+      return List.of();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Writes gathered recall statistics into the index. */
+  private void flushRecallLocked() {
+    if (recallOverlay.isEmpty()) {
+      return;
+    }
+    List<Memory> pending = List.copyOf(recallOverlay.values());
+    try {
+      applyToIndex(List.of(), prepare(pending), List.of());
+      searchers.maybeRefreshBlocking();
+    } catch (IOException | RuntimeException e) {
+      failure = "an index write failed (" + e.getMessage() + ")";
+      throw new StoreIOException(
+          "the store at " + dir + " could not index recall statistics: " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
+    }
+    pending.forEach(m -> recallOverlay.remove(m.id(), m));
+  }
+
+  /** The newest value of a memory read from the index. */
+  Memory resolve(Memory indexed) {
+    Memory newer = recallOverlay.get(indexed.id());
+    return newer != null ? newer : indexed;
+  }
+
+  /** Filters on recall statistics need them in the index. */
+  private void flushRecallIfFiltered(Filter filter) {
+    if (!recallOverlay.isEmpty() && references(filter)) {
+      writeLock.lock();
+      try {
+        flushRecallLocked();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private static boolean references(Filter f) {
+    return switch (f) {
+      case Filter.Comparison c -> STATS_FIELDS.contains(c.field().name());
+      case Filter.In in -> STATS_FIELDS.contains(in.field().name());
+      case Filter.Contains c -> STATS_FIELDS.contains(c.field().name());
+      case Filter.Exists e -> false;
+      case Filter.And a -> a.filters().stream().anyMatch(LuceneBackend::references);
+      case Filter.Or o -> o.filters().stream().anyMatch(LuceneBackend::references);
+      case Filter.Not n -> references(n.filter());
+      case Filter.MatchAll m -> false;
+    };
   }
 
   private static boolean isTurn(Memory m) {
@@ -554,6 +652,14 @@ public final class LuceneBackend implements MemoryBackend {
     List<HistoryEvent> events = new ArrayList<>();
     try {
       root = MemoryCodec.mapper().readTree(r.payload());
+      if (root.has("recall")) {
+        for (JsonNode n : root.get("recall")) {
+          Memory m = MemoryCodec.memoryFromTree(n);
+          recallOverlay.put(m.id(), m);
+        }
+        dirty = true;
+        return;
+      }
       root.path("purges").forEach(n -> purges.add(MemoryId.of(n.asText())));
       for (JsonNode o : root.path("upserts")) {
         Memory m = MemoryCodec.memoryFromTree(o.get("memory"));
@@ -596,6 +702,8 @@ public final class LuceneBackend implements MemoryBackend {
       }
     }
     applyToIndex(purges, vectors, events);
+    upserts.forEach(p -> recallOverlay.remove(p.memory().id()));
+    purges.forEach(recallOverlay::remove);
     for (HistoryEvent e : events) {
       lastSequence = Math.max(lastSequence, e.sequence());
     }
@@ -623,6 +731,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   /** Commits the index and starts a new log generation; older generations become redundant. */
   private void commitLocked() throws IOException {
+    flushRecallLocked(); // the log generations being retired hold them
     long next = log.roll();
     writer.setLiveCommitData(
         Map.of(COMMIT_GENERATION, Long.toString(next), COMMIT_SEQUENCE, Long.toString(lastSequence))
@@ -670,7 +779,7 @@ public final class LuceneBackend implements MemoryBackend {
       TopDocs top = s.search(memoryById(id), 1);
       return top.scoreDocs.length == 0
           ? Optional.empty()
-          : Optional.of(decode(s, top.scoreDocs[0].doc));
+          : Optional.of(resolve(decode(s, top.scoreDocs[0].doc)));
     } catch (IOException e) {
       throw readFailure(e);
     } finally {
@@ -680,6 +789,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public List<Memory> list(ListQuery query) {
+    flushRecallIfFiltered(query.filter());
     IndexSearcher s = acquire();
     try {
       BooleanQuery.Builder q =
@@ -697,7 +807,7 @@ public final class LuceneBackend implements MemoryBackend {
       TopDocs top = s.search(q.build(), query.limit(), sort);
       List<Memory> out = new ArrayList<>(top.scoreDocs.length);
       for (ScoreDoc d : top.scoreDocs) {
-        out.add(decode(s, d.doc));
+        out.add(resolve(decode(s, d.doc)));
       }
       return out;
     } catch (IOException e) {
@@ -733,6 +843,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public long count(Filter filter) {
+    flushRecallIfFiltered(filter);
     IndexSearcher s = acquire();
     try {
       return s.count(
@@ -749,6 +860,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public List<Candidate> search(BackendQuery query) {
+    flushRecallIfFiltered(query.filter());
     IndexSearcher s = acquire();
     try {
       Query filter =
@@ -756,7 +868,7 @@ public final class LuceneBackend implements MemoryBackend {
               .add(MEMORIES, Occur.FILTER)
               .add(FilterTranslator.translate(query.filter()), Occur.FILTER)
               .build();
-      return hybrid.search(s, query.text(), filter, query.limit());
+      return hybrid.search(s, query.text(), filter, query.limit(), this::resolve);
     } catch (IOException e) {
       throw readFailure(e);
     } finally {
