@@ -1,6 +1,7 @@
 package dev.engram.retrieval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engram.AddRequest;
 import dev.engram.Engram;
@@ -9,9 +10,13 @@ import dev.engram.MemoryUpdate;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +64,33 @@ class RecoveryTest {
       assertEquals(2, store.history(ALICE, changed.id()).size());
       Memory next = store.add(AddRequest.of(ALICE, "after recovery")).added().get(0);
       assertEquals(5, store.history(ALICE, next.id()).get(0).sequence());
+    }
+  }
+
+  // Regression: closing after a search failed its final commit ("store is closed") with a stack
+  // trace, and left the recall statistics to be replayed from the log.
+  @Test
+  void closingAfterASearch_commitsTheRecallStatistics_andLeavesNothingToReplay() throws Exception {
+    Path live = dir.resolve("live");
+    Memory m;
+    try (MemoryStore store = open(live)) {
+      m = store.add(ALICE, "Alice drives a red car").added().get(0);
+      store.search(ALICE, "car");
+    }
+    try (FSDirectory index = FSDirectory.open(live.resolve("index"));
+        DirectoryReader reader = DirectoryReader.open(index)) {
+      StringBuilder stored = new StringBuilder();
+      for (int doc = 0; doc < reader.maxDoc(); doc++) {
+        stored.append(reader.storedFields().document(doc)).append('\n');
+      }
+      assertTrue(stored.toString().contains("\"accessCount\":1"), stored.toString());
+    }
+    try (Stream<Path> logs = Files.list(live.resolve("log"))) {
+      assertEquals(
+          0L, logs.mapToLong(p -> p.toFile().length()).sum(), "the final commit trimmed the log");
+    }
+    try (MemoryStore store = open(live)) {
+      assertEquals(1, store.get(ALICE, m.id()).orElseThrow().accessCount());
     }
   }
 }

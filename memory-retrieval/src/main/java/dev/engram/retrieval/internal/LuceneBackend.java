@@ -1048,7 +1048,7 @@ public final class LuceneBackend implements MemoryBackend {
     committer.shutdownNow();
     writeLock.lock();
     try {
-      closed = true;
+      // The final commit indexes gathered recall statistics, which reads the index: before closing.
       if (failure == null && dirty && !options.raw()) {
         try {
           commitLocked();
@@ -1056,6 +1056,7 @@ public final class LuceneBackend implements MemoryBackend {
           LOG.warn("final commit of {} failed; the operation log still holds every change", dir, e);
         }
       }
+      closed = true;
       try {
         searchers.close();
       } catch (IOException e) {
