@@ -185,6 +185,7 @@ public final class EmbeddedMemory {
      * @throws dev.engram.StoreCorruptedException if the directory is not a store or is damaged
      */
     public MemoryBackend build() {
+      ReindexTool.refuseIfInterrupted(dir);
       return LuceneBackend.open(dir, options());
     }
   }

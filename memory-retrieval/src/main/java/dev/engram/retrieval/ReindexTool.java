@@ -1,5 +1,6 @@
 package dev.engram.retrieval;
 
+import dev.engram.StoreCorruptedException;
 import dev.engram.StoreIOException;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
@@ -14,13 +15,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rebuilds a store with new options: every memory and event is copied from the stored records into
  * a fresh store beside it, which then replaces the old directory. Until the final swap the old
- * store is untouched, so a failure leaves it as it was.
+ * store's files are only read, so a failure leaves it as it was; a crash during the swap is
+ * finished by the next reindex, and the store refuses to open until then (rather than open empty).
  */
 final class ReindexTool {
+  private static final Logger LOG = LoggerFactory.getLogger(ReindexTool.class);
   private static final int BATCH = 256;
 
   private ReindexTool() {}
@@ -28,9 +33,13 @@ final class ReindexTool {
   static long reindex(Path dir, EmbeddedMemory.BackendBuilder newOptions) {
     Objects.requireNonNull(dir, "dir must not be null");
     Objects.requireNonNull(newOptions, "newOptions must not be null");
-    Path target = dir.resolveSibling(dir.getFileName() + ".reindex");
-    Path old = dir.resolveSibling(dir.getFileName() + ".old");
+    Path target = rebuilt(dir);
+    Path old = original(dir);
     try {
+      if (finishInterruptedSwap(dir)) {
+        // The rebuild had completed; the swap is now done too. Rebuild again with these options.
+        LOG.info("finished an interrupted reindex of {}", dir);
+      }
       deleteRecursively(target);
       long count = 0;
       try (LuceneBackend from = LuceneBackend.open(dir, newOptions.options(true));
@@ -64,6 +73,8 @@ final class ReindexTool {
         to.commit();
         count = n[0];
       }
+      // The swap: the original moves aside, the rebuilt store takes its place. A crash between the
+      // two moves leaves both beside the empty place; finishInterruptedSwap completes it.
       deleteRecursively(old);
       Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
       Files.move(target, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -71,6 +82,66 @@ final class ReindexTool {
       return count;
     } catch (IOException e) {
       throw new StoreIOException("reindexing " + dir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static Path rebuilt(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".reindex");
+  }
+
+  private static Path original(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".old");
+  }
+
+  /**
+   * Completes a swap cut short between its two moves: the store's place is empty, the original is
+   * beside it as {@code .old} and the complete rebuild as {@code .reindex}.
+   */
+  private static boolean finishInterruptedSwap(Path dir) throws IOException {
+    if (!isVacant(dir) || !Files.isDirectory(original(dir))) {
+      return false;
+    }
+    if (Files.isDirectory(rebuilt(dir))) {
+      deleteRecursively(dir);
+      Files.move(rebuilt(dir), dir, StandardCopyOption.ATOMIC_MOVE);
+      deleteRecursively(original(dir));
+    } else {
+      // Only the original is left: put it back.
+      deleteRecursively(dir);
+      Files.move(original(dir), dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return true;
+  }
+
+  /**
+   * Refuses to open (and so create) a store in the place a reindex left vacant: its memories are
+   * beside it, and an empty store there would hide them.
+   */
+  static void refuseIfInterrupted(Path dir) {
+    if (isVacant(dir) && Files.isDirectory(original(dir))) {
+      throw new StoreCorruptedException(
+          "a reindex of "
+              + dir
+              + " was interrupted: its memories are in "
+              + original(dir).getFileName()
+              + (Files.isDirectory(rebuilt(dir))
+                  ? " (original) and " + rebuilt(dir).getFileName() + " (rebuilt)"
+                  : "")
+              + " beside it; run EmbeddedMemory.reindex("
+              + dir
+              + ", options) (or `engram reindex`) again to finish it",
+          null);
+    }
+  }
+
+  private static boolean isVacant(Path dir) {
+    if (!Files.exists(dir)) {
+      return true;
+    }
+    try (var s = Files.list(dir)) {
+      return s.allMatch(p -> p.getFileName().toString().equals("engram.lock"));
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -8,6 +8,7 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.Page;
 import dev.engram.PageRequest;
+import dev.engram.decay.DecayPolicy;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
@@ -21,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,6 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryTest {
   private static final Scope SCOPE = Scope.user("crash");
+
+  /** Recall never promotes here, so versions and history follow from the acknowledged writes. */
+  static final DecayPolicy NO_PROMOTION =
+      DecayPolicy.builder().promoteAfterRecalls(Integer.MAX_VALUE).promoteAtImportance(1).build();
+
   private static final int ROUNDS = 5;
 
   @TempDir Path dir;
@@ -48,6 +56,7 @@ class CrashRecoveryTest {
     long version = 1;
     final List<EventType> events = new ArrayList<>(List.of(EventType.ADD));
     String batch;
+    long recalls;
   }
 
   @Test
@@ -58,9 +67,10 @@ class CrashRecoveryTest {
     Path store = dir.resolve("store");
     Map<MemoryId, Expected> model = new HashMap<>();
     Map<String, Integer> batches = new HashMap<>();
+    Set<MemoryId> purged = new HashSet<>();
     int acknowledged = 0;
     for (int round = 1; round <= ROUNDS; round++) {
-      List<String> lines = runAndKill(store, random.nextLong(), round, 300 + random.nextInt(1200));
+      List<String> lines = runAndKill(store, random.nextLong(), round, 500 + random.nextInt(2000));
       java.nio.file.Files.write(dir.resolve("round-" + round + ".log"), lines);
       if (System.getProperty("engram.crashlog") != null) {
         java.nio.file.Files.write(
@@ -97,13 +107,24 @@ class CrashRecoveryTest {
                 e.events.add(EventType.DELETE);
               }
             }
-            case "PURGE" -> model.remove(MemoryId.of(p[2]));
+            case "PURGE" -> {
+              model.remove(MemoryId.of(p[2]));
+              purged.add(MemoryId.of(p[2]));
+            }
+            case "SEARCH" -> {
+              for (int i = 2; i < p.length; i++) {
+                model.get(MemoryId.of(p[i])).recalls++;
+              }
+            }
             case "NOOP" -> {}
             default -> fail("unexpected line " + line);
           }
         }
       }
-      verify(store, model, batches, inFlight, replay + " (round " + round + ")");
+      if (inFlight != null && inFlight.startsWith("BEGIN PURGE")) {
+        purged.add(MemoryId.of(inFlight.split(" ")[2]));
+      }
+      verify(store, model, batches, purged, inFlight, replay + " (round " + round + ")");
     }
     assertTrue(
         acknowledged > 20, "the child acknowledged only " + acknowledged + " writes; " + replay);
@@ -175,11 +196,13 @@ class CrashRecoveryTest {
       Path store,
       Map<MemoryId, Expected> model,
       Map<String, Integer> batches,
+      Set<MemoryId> purged,
       String inFlight,
       String why) {
     try (MemoryStore s =
         Engram.builder()
             .backend(EmbeddedMemory.backend(store).embedder(new HashEmbedder()).build())
+            .decay(NO_PROMOTION)
             .build()) {
       Map<MemoryId, Memory> actual = new HashMap<>();
       PageRequest page = PageRequest.first(500);
@@ -254,6 +277,29 @@ class CrashRecoveryTest {
           assertEquals(x.text, m.text(), "text of " + id + "; " + why);
         }
         assertEquals(x.events, history, "history of " + id + "; " + why);
+        // Recall statistics are deferred, yet journaled before the search returns: a kill of the
+        // process loses none; the search in flight may or may not have counted.
+        boolean searching = inFlight != null && inFlight.equals("BEGIN SEARCH");
+        assertTrue(
+            m.accessCount() >= x.recalls && m.accessCount() <= x.recalls + (searching ? 1 : 0),
+            "access count of "
+                + id
+                + " is "
+                + m.accessCount()
+                + ", "
+                + x.recalls
+                + " acknowledged recalls; "
+                + why);
+        x.recalls = m.accessCount();
+      }
+      for (MemoryId id : purged) {
+        if (!model.containsKey(id)) {
+          assertTrue(s.get(SCOPE, id).isEmpty(), "purged memory " + id + " came back; " + why);
+          assertEquals(
+              List.of(EventType.PURGE),
+              s.history(SCOPE, id).stream().map(HistoryEvent::type).toList(),
+              "history of purged " + id + " came back; " + why);
+        }
       }
       for (MemoryId id : actual.keySet()) {
         assertTrue(model.containsKey(id), "memory " + id + " was never written; " + why);

@@ -5,6 +5,8 @@ import dev.engram.AddResult;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.MemoryUpdate;
+import dev.engram.SearchHit;
+import dev.engram.SearchRequest;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
@@ -38,11 +40,12 @@ public final class CrashWriter {
                     .embedder(new HashEmbedder())
                     .commitInterval(Duration.ofMillis(150))
                     .build())
+            .decay(CrashRecoveryTest.NO_PROMOTION)
             .build()) {
       store.list(scope).items().forEach(m -> live.add(m.id()));
       out.println("READY");
       for (int i = 0; ; i++) {
-        int op = live.isEmpty() ? 0 : random.nextInt(10);
+        int op = live.isEmpty() ? 0 : random.nextInt(12);
         if (op < 5) {
           int n = 1 + random.nextInt(3);
           String batch = "r" + round + "b" + i;
@@ -73,11 +76,23 @@ public final class CrashWriter {
           out.println("BEGIN DELETE " + id);
           store.delete(scope, id, "crash test");
           out.println("ACK DELETE " + id);
-        } else {
+        } else if (op < 10) {
           MemoryId id = live.remove(random.nextInt(live.size()));
           out.println("BEGIN PURGE " + id);
           store.purge(scope, id);
           out.println("ACK PURGE " + id);
+        } else {
+          // A search reinforces what it returns: a deferred write, journaled before it returns.
+          out.println("BEGIN SEARCH");
+          StringBuilder ids = new StringBuilder();
+          for (SearchHit h :
+              store.search(
+                  SearchRequest.builder(scope, "memory part token" + random.nextInt(1000))
+                      .limit(3)
+                      .build())) {
+            ids.append(' ').append(h.memory().id());
+          }
+          out.println("ACK SEARCH" + ids);
         }
       }
     }

@@ -41,6 +41,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,7 @@ import org.apache.lucene.document.KeywordField;
 import org.apache.lucene.document.LongField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexFormatTooNewException;
 import org.apache.lucene.index.IndexFormatTooOldException;
@@ -95,7 +97,14 @@ import org.slf4j.LoggerFactory;
  * Lucene commits by an fsynced operation log that is replayed on open.
  *
  * <p>Directory layout: {@code engram.json} (what built the store), {@code engram.lock} (held while
- * open), {@code index/} (Lucene), {@code log/translog-N.tlog} (the operation log).
+ * open), {@code index/} (Lucene), {@code log/translog-N.tlog} (the operation log, every record
+ * forced to disk before it is acknowledged) and {@code log/deferred-N.tlog} (the journal of
+ * deferred writes: recall statistics and the promotions they cause, forced at each commit).
+ *
+ * <p>Deferred writes — a search reinforcing what it returned — are frequent and small, so they
+ * neither force the disk nor rewrite the index one by one: they go to the journal and to an
+ * in-memory overlay that every read consults, and reach the index in bulk at the next commit (or
+ * before a read that filters on the fields they change).
  */
 public final class LuceneBackend implements MemoryBackend {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneBackend.class);
@@ -103,9 +112,21 @@ public final class LuceneBackend implements MemoryBackend {
   private static final String COMMIT_GENERATION = "engram.translogGeneration";
   private static final String COMMIT_SEQUENCE = "engram.lastSequence";
   private static final long ROLL_BYTES = 64L * 1024 * 1024;
-  private static final int RECALL_FLUSH = 10_000;
-  private static final Set<String> STATS_FIELDS =
-      Set.of("accessCount", "strength", "lastAccessedAt");
+  private static final String LOG_PREFIX = "translog";
+  private static final String JOURNAL_PREFIX = "deferred";
+
+  /** Deferred memories gathered before they are written to the index without waiting. */
+  private static final int DEFERRED_FLUSH = 10_000;
+
+  /**
+   * Fields a deferred write can change: a search that filters on them flushes first. Status is not
+   * among them: deferred writes only archive, and every filter that admits archived memories also
+   * admits the active ones they are still indexed as (archiving is lazy), so the overlay's value is
+   * tested on the candidates anyway.
+   */
+  private static final Set<String> DEFERRED_FIELDS =
+      Set.of("accessCount", "strength", "lastAccessedAt", "tier", "updatedAt");
+
   private static final Query MEMORIES = new TermQuery(new Term(Fields.TYPE, Fields.MEMORY));
   private static final Query EVENTS = new TermQuery(new Term(Fields.TYPE, Fields.EVENT));
   private static final String SESSION_INDEX = "_sessionIdx";
@@ -158,17 +179,22 @@ public final class LuceneBackend implements MemoryBackend {
   private final IndexWriter writer;
   private final SearcherManager searchers;
   private final Translog log;
+  private final Translog journal;
   private final HybridSearcher hybrid;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Map<String, SessionTail> sessions = new HashMap<>();
 
   /**
-   * Recall statistics (access count, strength, restarted forgetting curve) written with deferred
-   * durability and not yet in the index: the newest value of each memory. Searches write these on
-   * every hit, so they go to the log at once but reach the index in bulk, at the next commit or
-   * when many have gathered; every read sees them through {@link #resolve}.
+   * Memories changed by deferred writes and not yet in the index (newest value per id); every read
+   * sees them through {@link #resolve}. Written under {@link #writeLock}, read without it.
    */
-  private final Map<MemoryId, Memory> recallOverlay = new ConcurrentHashMap<>();
+  private final Map<MemoryId, Memory> deferred = new ConcurrentHashMap<>();
+
+  /** History events of deferred writes not yet in the index, in order (under the write lock). */
+  private final List<HistoryEvent> deferredEvents = new ArrayList<>();
+
+  /** Whether the journal failed to take a write: warned once, until it works again. */
+  private boolean journalFailing;
 
   private final ScheduledExecutorService committer;
   private long lastSequence;
@@ -179,8 +205,20 @@ public final class LuceneBackend implements MemoryBackend {
   /** The end of a session's conversation: its last turn number and that turn's text. */
   private record SessionTail(long turn, String text) {}
 
-  /** Upserts prepared outside the write lock: the record, vector and conversation position. */
-  private record Prepared(Memory memory, float[] vector, String hash, LuceneDocuments.Turn turn) {}
+  /**
+   * Upserts prepared outside the write lock: the record, vector and conversation position, and
+   * whether an existing turn's text (as the next turn's context sees it) changes.
+   */
+  private record Prepared(
+      Memory memory, float[] vector, String hash, LuceneDocuments.Turn turn, boolean reworded) {
+    Prepared(Memory memory, float[] vector, String hash, LuceneDocuments.Turn turn) {
+      this(memory, vector, hash, turn, false);
+    }
+
+    Prepared withTurn(LuceneDocuments.Turn t) {
+      return new Prepared(memory, vector, hash, t, reworded);
+    }
+  }
 
   /** Opens (creating if needed) the store in {@code dir}. */
   public static LuceneBackend open(Path dir, Options options) {
@@ -234,6 +272,11 @@ public final class LuceneBackend implements MemoryBackend {
     }
     lock = acquired;
     boolean ok = false;
+    Directory openedDirectory = null;
+    IndexWriter openedWriter = null;
+    Translog openedLog = null;
+    Translog openedJournal = null;
+    SearcherManager openedSearchers = null;
     try {
       if (options.raw()) {
         if (existing == null) {
@@ -242,41 +285,74 @@ public final class LuceneBackend implements MemoryBackend {
         }
       } else if (existing != null) {
         existing.checkCompatible(wanted, dir);
-      } else {
-        wanted.write(dir);
       }
-      directory = options.directories().apply(dir.resolve("index"));
+      openedDirectory = options.directories().apply(dir.resolve("index"));
+      directory = openedDirectory;
       IndexWriterConfig config = new IndexWriterConfig(options.analyzer());
       if (options.quantizedVectors()) {
         config.setCodec(QUANTIZED);
       }
-      config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
+      config.setOpenMode(openMode(existing));
       config.setCommitOnClose(false);
       config.setRAMBufferSizeMB(64);
-      writer = openWriter(config);
+      // Every write refreshes the reader so search sees it at once; by default each refresh may
+      // also
+      // wait up to 500 ms for small-segment merges, which put that wait on the caller's add or
+      // search.
+      // Merges still run, in the background.
+      config.setMaxFullFlushMergeWaitMillis(0);
+      openedWriter = openWriter(config);
+      writer = openedWriter;
       Map<String, String> committed = new HashMap<>();
       writer.getLiveCommitData().forEach(e -> committed.put(e.getKey(), e.getValue()));
       long fromGeneration = Long.parseLong(committed.getOrDefault(COMMIT_GENERATION, "1"));
       lastSequence = Long.parseLong(committed.getOrDefault(COMMIT_SEQUENCE, "0"));
       List<Translog.Record> replay = new ArrayList<>();
-      log = Translog.open(dir.resolve("log"), fromGeneration, options.fileOps(), replay);
-      searchers = new SearcherManager(writer, null);
+      List<Translog.Record> replayDeferred = new ArrayList<>();
+      Path logDir = dir.resolve("log");
+      openedLog =
+          Translog.open(
+              logDir,
+              LOG_PREFIX,
+              fromGeneration,
+              options.fileOps(),
+              replay,
+              options.raw() ? Translog.Mode.READ_ONLY : Translog.Mode.STRICT);
+      log = openedLog;
+      openedJournal =
+          Translog.open(
+              logDir,
+              JOURNAL_PREFIX,
+              fromGeneration,
+              options.fileOps(),
+              replayDeferred,
+              options.raw() ? Translog.Mode.READ_ONLY : Translog.Mode.LENIENT);
+      journal = openedJournal;
+      openedSearchers = new SearcherManager(writer, null);
+      searchers = openedSearchers;
       hybrid = new HybridSearcher(options, embedder);
       for (Translog.Record r : replay) {
         replay(r);
       }
       // Readers opened before the replay would not see it.
       searchers.maybeRefreshBlocking();
-      if (!options.raw()) {
-        flushRecallLocked();
+      // Deferred records after the operations: each is kept only if still newer than what is known.
+      for (Translog.Record r : replayDeferred) {
+        replayDeferred(r);
       }
+      flushDeferredLocked();
+      int recovered = replay.size() + replayDeferred.size();
       if (options.raw()) {
         dirty = false; // never commit: the directory is only read
-      } else if (!replay.isEmpty()) {
-        LOG.info("recovered {} operation(s) from the log of {}", replay.size(), dir);
+      } else if (recovered > 0) {
+        LOG.info("recovered {} operation(s) from the log of {}", recovered, dir);
         commitLocked();
       } else if (existing == null) {
         commitLocked();
+      }
+      if (existing == null && !options.raw()) {
+        // Written once the empty index is committed: a store with engram.json always has an index.
+        wanted.write(dir);
       }
       ok = true;
     } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException e) {
@@ -284,6 +360,15 @@ public final class LuceneBackend implements MemoryBackend {
           "the index of the store at " + dir + " is corrupt or unreadable: " + e.getMessage(), e);
     } finally {
       if (!ok) {
+        closeQuietly(openedSearchers, openedJournal, openedLog);
+        if (openedWriter != null) {
+          try {
+            openedWriter.rollback();
+          } catch (IOException | RuntimeException e) {
+            LOG.debug("rolling back the index writer of {} after a failed open", dir, e);
+          }
+        }
+        closeQuietly(openedDirectory);
         releaseLock();
       }
     }
@@ -298,19 +383,24 @@ public final class LuceneBackend implements MemoryBackend {
     committer.scheduleWithFixedDelay(this::periodicCommit, ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  private IndexWriter openWriter(IndexWriterConfig config) throws IOException {
-    try {
-      return new IndexWriter(directory, config);
-    } catch (IndexNotFoundException e) {
-      throw new StoreCorruptedException(
-          "the index of the store at " + dir + " is missing: " + e.getMessage(), e);
-    }
+  /**
+   * A store that has {@code engram.json} has committed its index (the file is written after the
+   * first commit), so appending never creates one: a lost index is reported rather than silently
+   * replaced by an empty one, which would delete what is left of it.
+   */
+  private static IndexWriterConfig.OpenMode openMode(StoreMeta existing) {
+    return existing == null
+        ? IndexWriterConfig.OpenMode.CREATE_OR_APPEND // a new store; foreign files were refused
+        : IndexWriterConfig.OpenMode.APPEND;
   }
 
-  private static boolean isEmptyDirectory(Path dir) throws IOException {
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+  private static boolean logIsEmpty(Path logDir) throws IOException {
+    if (!Files.isDirectory(logDir)) {
+      return true;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(logDir)) {
       for (Path p : s) {
-        if (!p.getFileName().toString().equals(LOCK_FILE)) {
+        if (Files.size(p) > 0) {
           return false;
         }
       }
@@ -318,18 +408,98 @@ public final class LuceneBackend implements MemoryBackend {
     return true;
   }
 
+  private void closeQuietly(AutoCloseable... resources) {
+    for (AutoCloseable c : resources) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.debug("closing {} of {} after a failed open", c, dir, e);
+        }
+      }
+    }
+  }
+
+  private IndexWriter openWriter(IndexWriterConfig config) throws IOException {
+    try {
+      return new IndexWriter(directory, config);
+    } catch (IndexNotFoundException e) {
+      throw new StoreCorruptedException(
+          "the index of the store at "
+              + dir
+              + " is missing ("
+              + e.getMessage()
+              + "); restore the store from a backup — opening it empty would lose its memories",
+          e);
+    }
+  }
+
+  /**
+   * Whether {@code dir} holds nothing of value: nothing but our lock, or the remains of a creation
+   * cut short before {@code engram.json} was written (an index without documents and an empty log).
+   */
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    boolean ours = true;
+    boolean onlyLock = true;
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        String name = p.getFileName().toString();
+        if (name.equals(LOCK_FILE)) {
+          continue;
+        }
+        onlyLock = false;
+        if (!(name.equals("index") || name.equals("log")) || !Files.isDirectory(p)) {
+          ours = false;
+        }
+      }
+    }
+    if (onlyLock) {
+      return true;
+    }
+    return ours && logIsEmpty(dir.resolve("log")) && indexHasNoDocuments(dir.resolve("index"));
+  }
+
+  private static boolean indexHasNoDocuments(Path index) throws IOException {
+    if (!Files.isDirectory(index)) {
+      return true;
+    }
+    try (Directory d = FSDirectory.open(index)) {
+      if (!DirectoryReader.indexExists(d)) {
+        return true;
+      }
+      try (DirectoryReader r = DirectoryReader.open(d)) {
+        return r.maxDoc() == 0;
+      }
+    } catch (IOException | RuntimeException e) {
+      return false; // unreadable: not ours to overwrite
+    }
+  }
+
   // ------------------------------------------------------------------------------------ writes
 
+  /**
+   * Applies a batch. The caller's interrupt is set aside while it runs and restored after: Lucene's
+   * files and the log's channel are closed for good by an interrupt that reaches them mid-write.
+   */
   @Override
   public List<HistoryEvent> apply(WriteBatch batch) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      if (batch.durability() == Durability.DEFERRED && batch.purges().isEmpty()) {
+        return applyDeferred(batch);
+      }
+      return applySync(batch);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private List<HistoryEvent> applySync(WriteBatch batch) {
     checkUsable();
     if (batch.isEmpty()) {
       return List.of();
-    }
-    if (batch.durability() == Durability.DEFERRED
-        && batch.events().isEmpty()
-        && batch.purges().isEmpty()) {
-      return applyRecall(batch.upserts());
     }
     List<Prepared> prepared = prepare(batch.upserts());
     writeLock.lock();
@@ -339,14 +509,17 @@ public final class LuceneBackend implements MemoryBackend {
       for (Prepared p : prepared) {
         positioned.add(p.turn() != null || !isTurn(p.memory()) ? p : withNewTurn(p));
       }
+      List<Prepared> rewritten = withNeighbourContext(batch.purges(), positioned);
       List<HistoryEvent> numbered = new ArrayList<>(batch.events().size());
       long seq = lastSequence;
       for (HistoryEvent e : batch.events()) {
         numbered.add(e.withSequence(++seq));
       }
-      byte[] record = encode(batch.purges(), positioned, numbered);
+      byte[] record = encode(batch.purges(), rewritten, numbered);
       try {
-        log.append(record, batch.durability() == Durability.SYNC);
+        // Forced before the change is acknowledged, deferred or not: the operation log only holds
+        // records that were on disk, so damage anywhere but its very end is corruption.
+        log.append(record, true);
       } catch (IOException e) {
         // Nothing was applied and the log was cut back; the store stays usable.
         forgetTurns(positioned);
@@ -354,16 +527,10 @@ public final class LuceneBackend implements MemoryBackend {
             "could not write the operation log of " + dir + ": " + e.getMessage(), e);
       }
       try {
-        applyToIndex(batch.purges(), positioned, numbered);
-        // The index now holds these memories' newest values.
-        batch.upserts().forEach(m -> recallOverlay.remove(m.id()));
-        batch.purges().forEach(recallOverlay::remove);
+        applyToIndex(batch.purges(), rewritten, numbered);
         lastSequence = seq;
         dirty = true;
         searchers.maybeRefreshBlocking();
-        if (log.size() > ROLL_BYTES) {
-          commitLocked();
-        }
       } catch (IOException | RuntimeException e) {
         // The log holds the change, so reopening recovers it; this instance cannot go on safely.
         failure = "an index write failed (" + e.getMessage() + ")";
@@ -375,84 +542,227 @@ public final class LuceneBackend implements MemoryBackend {
                 + "); the change is in the operation log and is recovered when the store is reopened",
             e instanceof IOException io ? io : new IOException(e));
       }
+      // Only now does the index show the new values: readers no longer need the overlay's.
+      forgetDeferred(batch.purges(), batch.upserts());
+      if (log.size() > ROLL_BYTES) {
+        commitQuietly("the operation log grew past " + ROLL_BYTES + " bytes");
+      }
       return numbered;
     } finally {
       writeLock.unlock();
     }
   }
 
-  /** Recall statistics: logged now (without fsync), indexed in bulk later; visible at once. */
-  private List<HistoryEvent> applyRecall(List<Memory> upserts) {
+  /**
+   * A deferred write (a search reinforcing what it returned): journaled without forcing the disk,
+   * visible at once through the overlay, indexed in bulk later. It is bookkeeping the caller never
+   * asked for, so a store that cannot write drops it with a warning rather than failing the search.
+   */
+  private List<HistoryEvent> applyDeferred(WriteBatch batch) {
+    if (batch.isEmpty()) {
+      return List.of();
+    }
     writeLock.lock();
     try {
-      checkUsable();
-      ObjectNode root = MemoryCodec.mapper().createObjectNode();
-      ArrayNode recall = root.putArray("recall");
-      upserts.forEach(m -> recall.add(MemoryCodec.toTree(m)));
+      if (closed || failure != null || options.raw()) {
+        LOG.debug("store {} cannot write; a deferred write is dropped", dir);
+        return List.of();
+      }
+      List<Memory> accepted = new ArrayList<>(batch.upserts().size());
+      Set<MemoryId> known = new java.util.HashSet<>();
+      IndexSearcher s = acquire();
       try {
-        log.append(MemoryCodec.mapper().writeValueAsBytes(root), false);
+        for (Memory m : batch.upserts()) {
+          Memory current = current(s, m.id());
+          // A purge or a newer write may have overtaken this one.
+          if (current != null && isNewer(m, current)) {
+            accepted.add(m);
+          }
+          if (current != null) {
+            known.add(m.id());
+          }
+        }
+        for (HistoryEvent e : batch.events()) {
+          if (!known.contains(e.memoryId()) && current(s, e.memoryId()) != null) {
+            known.add(e.memoryId());
+          }
+        }
       } catch (IOException e) {
-        throw new StoreIOException(
-            "could not write the operation log of " + dir + ": " + e.getMessage(), e);
+        throw readFailure(e);
+      } finally {
+        release(s);
       }
-      upserts.forEach(m -> recallOverlay.put(m.id(), m));
+      List<HistoryEvent> numbered = new ArrayList<>(batch.events().size());
+      long seq = lastSequence;
+      for (HistoryEvent e : batch.events()) {
+        if (known.contains(e.memoryId())) {
+          numbered.add(e.withSequence(++seq));
+        }
+      }
+      if (accepted.isEmpty() && numbered.isEmpty()) {
+        return List.of();
+      }
+      try {
+        journal.append(encodeDeferred(accepted, numbered), false);
+        if (journalFailing) {
+          journalFailing = false;
+          LOG.info("the deferred journal of {} accepts writes again", dir);
+        }
+      } catch (IOException e) {
+        if (!journalFailing) {
+          journalFailing = true;
+          LOG.warn(
+              "could not journal recall statistics of {} ({}); they are kept in memory and indexed"
+                  + " at the next commit, but a crash before it loses them",
+              dir,
+              e.getMessage());
+        }
+      }
+      accepted.forEach(m -> deferred.put(m.id(), m));
+      deferredEvents.addAll(numbered);
+      lastSequence = seq;
       dirty = true;
-      if (recallOverlay.size() >= RECALL_FLUSH) {
-        flushRecallLocked();
+      if (journal.size() > ROLL_BYTES) {
+        commitQuietly("the deferred journal grew past " + ROLL_BYTES + " bytes");
+      } else if (deferred.size() >= DEFERRED_FLUSH) {
+        try {
+          flushDeferredLocked();
+        } catch (StoreIOException e) {
+          LOG.warn("could not index deferred writes of {}: {}", dir, e.getMessage());
+        }
       }
-      return List.of();
+      return numbered;
     } finally {
       writeLock.unlock();
     }
   }
 
-  /** Writes gathered recall statistics into the index. */
-  private void flushRecallLocked() {
-    if (recallOverlay.isEmpty()) {
+  /** The stored memory as readers see it (index and overlay), or {@code null} if there is none. */
+  private Memory current(IndexSearcher s, MemoryId id) throws IOException {
+    TopDocs top = s.search(memoryById(id), 1);
+    return top.scoreDocs.length == 0 ? null : resolve(decode(s, top.scoreDocs[0].doc));
+  }
+
+  /**
+   * Whether {@code a} is a later state of the same memory than {@code b}: a higher version, or the
+   * same version recalled more often (recall statistics do not bump the version).
+   */
+  private static boolean isNewer(Memory a, Memory b) {
+    return a.version() > b.version()
+        || (a.version() == b.version() && a.accessCount() > b.accessCount());
+  }
+
+  /** After a write reached readers, overlay entries it superseded are dropped. */
+  private void forgetDeferred(List<MemoryId> purges, List<Memory> upserts) {
+    for (MemoryId id : purges) {
+      deferred.remove(id);
+    }
+    for (Memory m : upserts) {
+      Memory d = deferred.get(m.id());
+      if (d != null && !isNewer(d, m)) {
+        deferred.remove(m.id(), d);
+      }
+    }
+    if (!purges.isEmpty()) {
+      Set<MemoryId> gone = Set.copyOf(purges);
+      deferredEvents.removeIf(e -> gone.contains(e.memoryId()));
+    }
+  }
+
+  /** Writes the overlay and deferred events into the index and refreshes readers. */
+  private void flushDeferredLocked() {
+    if (deferred.isEmpty() && deferredEvents.isEmpty()) {
       return;
     }
-    List<Memory> pending = List.copyOf(recallOverlay.values());
+    List<Memory> pending = List.copyOf(deferred.values());
     try {
-      applyToIndex(List.of(), prepare(pending), List.of());
+      List<Memory> newer = new ArrayList<>(pending.size());
+      List<HistoryEvent> events = new ArrayList<>(deferredEvents.size());
+      IndexSearcher s = acquire();
+      try {
+        for (Memory m : pending) {
+          TopDocs top = s.search(memoryById(m.id()), 1);
+          if (top.scoreDocs.length > 0 && isNewer(m, decode(s, top.scoreDocs[0].doc))) {
+            newer.add(m);
+          }
+        }
+        for (HistoryEvent e : deferredEvents) {
+          // Never bring back the history of a memory purged meanwhile.
+          if (s.count(memoryById(e.memoryId())) > 0) {
+            events.add(e);
+          }
+        }
+      } finally {
+        release(s);
+      }
+      applyToIndex(List.of(), prepare(newer), events);
       searchers.maybeRefreshBlocking();
     } catch (IOException | RuntimeException e) {
-      failure = "an index write failed (" + e.getMessage() + ")";
+      if (failure == null) {
+        failure = "an index write failed (" + e.getMessage() + ")";
+      }
       throw new StoreIOException(
-          "the store at " + dir + " could not index recall statistics: " + e.getMessage(),
+          "the store at " + dir + " could not index deferred writes: " + e.getMessage(),
           e instanceof IOException io ? io : new IOException(e));
     }
-    pending.forEach(m -> recallOverlay.remove(m.id(), m));
+    pending.forEach(m -> deferred.remove(m.id(), m));
+    deferredEvents.clear();
   }
 
   /** The newest value of a memory read from the index. */
   Memory resolve(Memory indexed) {
-    Memory newer = recallOverlay.get(indexed.id());
-    return newer != null ? newer : indexed;
+    Memory newer = deferred.get(indexed.id());
+    return newer != null && isNewer(newer, indexed) ? newer : indexed;
   }
 
-  /** Filters on recall statistics need them in the index. */
-  private void flushRecallIfFiltered(Filter filter) {
-    if (!recallOverlay.isEmpty() && references(filter)) {
-      writeLock.lock();
-      try {
-        flushRecallLocked();
-      } finally {
-        writeLock.unlock();
+  /**
+   * Before a read the overlay cannot answer exactly — listing, counting, history, or a filter on a
+   * field deferred writes change — the deferred writes are indexed. A store that cannot write
+   * answers from the index as it is.
+   */
+  private void flushForRead(Filter filter) {
+    if (deferred.isEmpty() && deferredEvents.isEmpty()) {
+      return;
+    }
+    if (filter != null && !references(filter)) {
+      return;
+    }
+    boolean interrupted = Thread.interrupted();
+    writeLock.lock();
+    try {
+      if (!closed && failure == null) {
+        flushDeferredLocked();
+      }
+    } catch (StoreIOException e) {
+      LOG.warn("{}; reading the index as it is", e.getMessage());
+    } finally {
+      writeLock.unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
 
   private static boolean references(Filter f) {
     return switch (f) {
-      case Filter.Comparison c -> STATS_FIELDS.contains(c.field().name());
-      case Filter.In in -> STATS_FIELDS.contains(in.field().name());
-      case Filter.Contains c -> STATS_FIELDS.contains(c.field().name());
+      case Filter.Comparison c -> DEFERRED_FIELDS.contains(c.field().name());
+      case Filter.In in -> DEFERRED_FIELDS.contains(in.field().name());
+      case Filter.Contains c -> DEFERRED_FIELDS.contains(c.field().name());
       case Filter.Exists e -> false;
       case Filter.And a -> a.filters().stream().anyMatch(LuceneBackend::references);
       case Filter.Or o -> o.filters().stream().anyMatch(LuceneBackend::references);
       case Filter.Not n -> references(n.filter());
       case Filter.MatchAll m -> false;
     };
+  }
+
+  private void commitQuietly(String why) {
+    try {
+      commitLocked();
+    } catch (IOException | RuntimeException e) {
+      // The change itself is durable in the log; only trimming it is postponed.
+      LOG.warn("commit of {} after {} failed: {}", dir, why, e.getMessage());
+    }
   }
 
   private static boolean isTurn(Memory m) {
@@ -479,7 +789,11 @@ public final class LuceneBackend implements MemoryBackend {
             texts.add(text);
           }
         }
-        out.add(new Prepared(m, vector, hash, old == null ? null : old.turn()));
+        boolean reworded =
+            old != null
+                && old.turn() != null
+                && !TextComposer.asPrevious(m).equals(old.previousForm());
+        out.add(new Prepared(m, vector, hash, old == null ? null : old.turn(), reworded));
       }
     } catch (IOException e) {
       throw new StoreIOException("could not read the index of " + dir + ": " + e.getMessage(), e);
@@ -492,14 +806,15 @@ public final class LuceneBackend implements MemoryBackend {
       for (int i = 0; i < toEmbed.size(); i++) {
         int at = toEmbed.get(i);
         Prepared p = out.get(at);
-        out.set(at, new Prepared(p.memory(), vectors.get(i), p.hash(), p.turn()));
+        out.set(at, new Prepared(p.memory(), vectors.get(i), p.hash(), p.turn(), p.reworded()));
       }
     }
     return out;
   }
 
   /** What the index holds for a memory that is being rewritten. */
-  private record Existing(String hash, float[] vector, LuceneDocuments.Turn turn) {}
+  private record Existing(
+      String hash, float[] vector, LuceneDocuments.Turn turn, String previousForm) {}
 
   private Existing existing(IndexSearcher s, MemoryId id) throws IOException {
     TopDocs top = s.search(memoryById(id), 1);
@@ -513,6 +828,7 @@ public final class LuceneBackend implements MemoryBackend {
                 doc,
                 Set.of(Fields.EMBEDDED_HASH, Fields.TURN, Fields.PREVIOUS_STORED, Fields.RECORD));
     LuceneDocuments.Turn turn = null;
+    String previousForm = null;
     if (stored.getField(Fields.TURN) != null) {
       Memory m = MemoryCodec.memoryFromJson(stored.get(Fields.RECORD));
       turn =
@@ -520,8 +836,9 @@ public final class LuceneBackend implements MemoryBackend {
               LuceneDocuments.sessionKey(m.scope()),
               stored.getField(Fields.TURN).numericValue().longValue(),
               stored.get(Fields.PREVIOUS_STORED));
+      previousForm = TextComposer.asPrevious(m);
     }
-    return new Existing(stored.get(Fields.EMBEDDED_HASH), vectorOf(s, doc), turn);
+    return new Existing(stored.get(Fields.EMBEDDED_HASH), vectorOf(s, doc), turn, previousForm);
   }
 
   private static float[] vectorOf(IndexSearcher s, int doc) throws IOException {
@@ -547,6 +864,101 @@ public final class LuceneBackend implements MemoryBackend {
     LuceneDocuments.Turn turn = new LuceneDocuments.Turn(key, tail.turn() + 1, tail.text());
     sessions.put(key, new SessionTail(turn.number(), TextComposer.asPrevious(m)));
     return new Prepared(m, p.vector(), p.hash(), turn);
+  }
+
+  /**
+   * The batch's upserts plus rewrites of the turns whose previous-turn context the batch changes: a
+   * purged or re-worded turn must not live on in the next turn's context field, where BM25 would
+   * still match it.
+   */
+  private List<Prepared> withNeighbourContext(List<MemoryId> purges, List<Prepared> positioned) {
+    Set<String> touched = new java.util.LinkedHashSet<>();
+    for (Prepared p : positioned) {
+      if (p.reworded()) {
+        touched.add(p.turn().sessionKey());
+      }
+    }
+    IndexSearcher s = acquire();
+    try {
+      for (MemoryId id : purges) {
+        String key = sessionKeyOf(s, id);
+        if (key != null) {
+          touched.add(key);
+        }
+      }
+      if (touched.isEmpty()) {
+        return positioned;
+      }
+      Set<MemoryId> purged = Set.copyOf(purges);
+      Map<MemoryId, Integer> inBatch = new HashMap<>();
+      for (int i = 0; i < positioned.size(); i++) {
+        inBatch.put(positioned.get(i).memory().id(), i);
+      }
+      List<Prepared> out = new ArrayList<>(positioned);
+      for (String key : touched) {
+        sessions.remove(key);
+        Query q =
+            new BooleanQuery.Builder()
+                .add(MEMORIES, Occur.FILTER)
+                .add(new TermQuery(new Term(SESSION_INDEX, key)), Occur.FILTER)
+                .build();
+        int n = s.count(q);
+        if (n == 0) {
+          continue;
+        }
+        TopDocs top = s.search(q, n, new Sort(new SortField(Fields.TURN, SortField.Type.LONG)));
+        String previous = null;
+        for (ScoreDoc d : top.scoreDocs) {
+          Document doc =
+              s.storedFields()
+                  .document(
+                      d.doc,
+                      Set.of(
+                          Fields.RECORD,
+                          Fields.TURN,
+                          Fields.PREVIOUS_STORED,
+                          Fields.EMBEDDED_HASH));
+          Memory m = resolve(MemoryCodec.memoryFromJson(doc.get(Fields.RECORD)));
+          if (purged.contains(m.id())) {
+            continue;
+          }
+          long number = doc.getField(Fields.TURN).numericValue().longValue();
+          LuceneDocuments.Turn wanted = new LuceneDocuments.Turn(key, number, previous);
+          Integer at = inBatch.get(m.id());
+          if (at != null) {
+            Prepared p = out.get(at);
+            if (!Objects.equals(p.turn().previousText(), previous)) {
+              out.set(at, p.withTurn(wanted));
+            }
+            previous = TextComposer.asPrevious(p.memory());
+          } else {
+            if (!Objects.equals(doc.get(Fields.PREVIOUS_STORED), previous)) {
+              out.add(new Prepared(m, vectorOf(s, d.doc), doc.get(Fields.EMBEDDED_HASH), wanted));
+            }
+            previous = TextComposer.asPrevious(m);
+          }
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new StoreIOException("could not read the index of " + dir + ": " + e.getMessage(), e);
+    } finally {
+      release(s);
+    }
+  }
+
+  /** The session key of an indexed conversation turn, or {@code null}. */
+  private static String sessionKeyOf(IndexSearcher s, MemoryId id) throws IOException {
+    TopDocs top = s.search(memoryById(id), 1);
+    if (top.scoreDocs.length == 0) {
+      return null;
+    }
+    Document d =
+        s.storedFields().document(top.scoreDocs[0].doc, Set.of(Fields.TURN, Fields.RECORD));
+    if (d.getField(Fields.TURN) == null) {
+      return null;
+    }
+    return LuceneDocuments.sessionKey(MemoryCodec.memoryFromJson(d.get(Fields.RECORD)).scope());
   }
 
   /** After a failed write, turn numbers handed out for it are taken back. */
@@ -595,7 +1007,7 @@ public final class LuceneBackend implements MemoryBackend {
               p.vector(),
               p.hash(),
               p.turn(),
-              embedder != null);
+              embedder != null && !options.raw());
       Term key = new Term(Fields.MEMORY_KEY, p.memory().id().value());
       d.add(new StringField(Fields.MEMORY_KEY, p.memory().id().value(), Field.Store.NO));
       if (p.turn() != null) {
@@ -645,6 +1057,56 @@ public final class LuceneBackend implements MemoryBackend {
     }
   }
 
+  private static byte[] encodeDeferred(List<Memory> memories, List<HistoryEvent> events) {
+    ObjectNode root = MemoryCodec.mapper().createObjectNode();
+    ArrayNode m = root.putArray("memories");
+    memories.forEach(x -> m.add(MemoryCodec.toTree(x)));
+    ArrayNode e = root.putArray("events");
+    events.forEach(ev -> e.add(MemoryCodec.toTree(ev)));
+    try {
+      return MemoryCodec.mapper().writeValueAsBytes(root);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  /** A journal record: kept where it is still newer than what the operation log left. */
+  private void replayDeferred(Translog.Record r) throws IOException {
+    List<Memory> memories = new ArrayList<>();
+    List<HistoryEvent> events = new ArrayList<>();
+    try {
+      JsonNode root = MemoryCodec.mapper().readTree(r.payload());
+      for (JsonNode n : root.path("memories")) {
+        memories.add(MemoryCodec.memoryFromTree(n));
+      }
+      root.path("events").forEach(n -> events.add(MemoryCodec.eventFromTree(n)));
+    } catch (IOException | RuntimeException e) {
+      // The journal promises no more than what checks out: a record that does not is dropped.
+      LOG.warn(
+          "a deferred-journal record of {} (generation {}) cannot be read and is dropped: {}",
+          dir,
+          r.generation(),
+          e.getMessage());
+      return;
+    }
+    IndexSearcher s = acquire();
+    try {
+      for (Memory m : memories) {
+        Memory current = current(s, m.id());
+        if (current != null && isNewer(m, current)) {
+          deferred.put(m.id(), m);
+        }
+      }
+    } finally {
+      release(s);
+    }
+    for (HistoryEvent e : events) {
+      deferredEvents.add(e);
+      lastSequence = Math.max(lastSequence, e.sequence());
+    }
+    dirty = true;
+  }
+
   private void replay(Translog.Record r) throws IOException {
     JsonNode root;
     List<MemoryId> purges = new ArrayList<>();
@@ -652,14 +1114,6 @@ public final class LuceneBackend implements MemoryBackend {
     List<HistoryEvent> events = new ArrayList<>();
     try {
       root = MemoryCodec.mapper().readTree(r.payload());
-      if (root.has("recall")) {
-        for (JsonNode n : root.get("recall")) {
-          Memory m = MemoryCodec.memoryFromTree(n);
-          recallOverlay.put(m.id(), m);
-        }
-        dirty = true;
-        return;
-      }
       root.path("purges").forEach(n -> purges.add(MemoryId.of(n.asText())));
       for (JsonNode o : root.path("upserts")) {
         Memory m = MemoryCodec.memoryFromTree(o.get("memory"));
@@ -693,8 +1147,9 @@ public final class LuceneBackend implements MemoryBackend {
     }
     List<Prepared> vectors = new ArrayList<>(upserts.size());
     for (Prepared p : upserts) {
-      // A record written by a lexical-only store replayed into one with embeddings: embed now.
-      if (embedder != null && p.vector() == null) {
+      // A record written by a lexical-only store replayed into one with embeddings: embed now
+      // (not when only reading, which needs no vectors).
+      if (embedder != null && p.vector() == null && !options.raw()) {
         String text = TextComposer.embedded(p.memory());
         vectors.add(new Prepared(p.memory(), embedder.embed(text), hash(text), p.turn()));
       } else {
@@ -702,8 +1157,6 @@ public final class LuceneBackend implements MemoryBackend {
       }
     }
     applyToIndex(purges, vectors, events);
-    upserts.forEach(p -> recallOverlay.remove(p.memory().id()));
-    purges.forEach(recallOverlay::remove);
     for (HistoryEvent e : events) {
       lastSequence = Math.max(lastSequence, e.sequence());
     }
@@ -731,13 +1184,15 @@ public final class LuceneBackend implements MemoryBackend {
 
   /** Commits the index and starts a new log generation; older generations become redundant. */
   private void commitLocked() throws IOException {
-    flushRecallLocked(); // the log generations being retired hold them
+    flushDeferredLocked(); // the journal generations being retired hold them
     long next = log.roll();
+    journal.rollTo(Math.max(next, journal.generation() + 1));
     writer.setLiveCommitData(
         Map.of(COMMIT_GENERATION, Long.toString(next), COMMIT_SEQUENCE, Long.toString(lastSequence))
             .entrySet());
     writer.commit();
     log.trim(next);
+    journal.trim(next);
     dirty = false;
   }
 
@@ -789,7 +1244,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public List<Memory> list(ListQuery query) {
-    flushRecallIfFiltered(query.filter());
+    flushForRead(null);
     IndexSearcher s = acquire();
     try {
       BooleanQuery.Builder q =
@@ -843,7 +1298,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public long count(Filter filter) {
-    flushRecallIfFiltered(filter);
+    flushForRead(null);
     IndexSearcher s = acquire();
     try {
       return s.count(
@@ -860,7 +1315,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public List<Candidate> search(BackendQuery query) {
-    flushRecallIfFiltered(query.filter());
+    flushForRead(query.filter());
     IndexSearcher s = acquire();
     try {
       Query filter =
@@ -900,6 +1355,7 @@ public final class LuceneBackend implements MemoryBackend {
   }
 
   private List<HistoryEvent> events(Query q, int limit) {
+    flushForRead(null);
     IndexSearcher s = acquire();
     try {
       int n = Math.max(1, Math.min(limit, Math.max(1, s.getIndexReader().maxDoc())));
@@ -1008,10 +1464,12 @@ public final class LuceneBackend implements MemoryBackend {
       }
       dirty = true;
       searchers.maybeRefreshBlocking();
-    } catch (IOException e) {
+      forgetDeferred(List.of(), memories);
+    } catch (IOException | RuntimeException e) {
       failure = "an import failed (" + e.getMessage() + ")";
       throw new StoreIOException(
-          "could not import into the store at " + dir + ": " + e.getMessage(), e);
+          "could not import into the store at " + dir + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
     } finally {
       writeLock.unlock();
     }
@@ -1045,7 +1503,15 @@ public final class LuceneBackend implements MemoryBackend {
     if (closed) {
       return;
     }
-    committer.shutdownNow();
+    // Let a running periodic commit finish: interrupting it would close the log's channel.
+    committer.shutdown();
+    try {
+      if (!committer.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("a periodic commit of {} is still running; closing anyway", dir);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     writeLock.lock();
     try {
       // The final commit indexes gathered recall statistics, which reads the index: before closing.
@@ -1071,6 +1537,11 @@ public final class LuceneBackend implements MemoryBackend {
         log.close();
       } catch (IOException e) {
         LOG.warn("closing the operation log of {}", dir, e);
+      }
+      try {
+        journal.close();
+      } catch (IOException e) {
+        LOG.warn("closing the deferred journal of {}", dir, e);
       }
       try {
         directory.close();
@@ -1108,7 +1579,7 @@ public final class LuceneBackend implements MemoryBackend {
     try {
       return FSDirectory.open(path);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new StoreIOException("cannot open the index directory " + path + ": " + e, e);
     }
   }
 }

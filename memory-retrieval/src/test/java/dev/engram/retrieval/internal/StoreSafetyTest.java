@@ -162,7 +162,10 @@ class StoreSafetyTest {
 
   private Path onlyLogFile() throws IOException {
     try (Stream<Path> files = Files.list(store().resolve("log"))) {
-      return files.filter(p -> p.toString().endsWith(".tlog")).findFirst().orElseThrow();
+      return files
+          .filter(p -> p.getFileName().toString().matches("translog-\\d+\\.tlog"))
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -319,5 +322,215 @@ class StoreSafetyTest {
     }
     assertFalse(Files.exists(dir.resolve("store.reindex")));
     assertThrows(IncompatibleStoreException.class, this::open);
+  }
+
+  private long fileCount(Path p) throws IOException {
+    try (Stream<Path> files = Files.walk(p)) {
+      return files.filter(Files::isRegularFile).count();
+    }
+  }
+
+  @Test
+  void aStoreThatLostItsIndex_isReportedAsMissing_andWhatIsLeftIsNotDeleted() throws Exception {
+    try (MemoryStore s = open()) {
+      for (int i = 0; i < 5; i++) {
+        s.add(ALICE, "memory " + i);
+      }
+    }
+    try (Stream<Path> files = Files.list(store().resolve("index"))) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("segments")).toList()) {
+        Files.delete(f);
+      }
+    }
+    long before = fileCount(store());
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, this::open);
+    assertTrue(e.getMessage().contains("is missing"), e.getMessage());
+    assertTrue(e.getMessage().contains("restore the store from a backup"), e.getMessage());
+    assertEquals(before, fileCount(store()), "opening deleted what was left of the index");
+  }
+
+  @Test
+  void aCreationCutShortBeforeItsMetadata_opensAsANewStore() throws Exception {
+    try (MemoryStore s = open()) {
+      assertEquals(0, s.stats(ALICE).total());
+    }
+    Files.delete(store().resolve("engram.json")); // as if the process died just before writing it
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "the store works");
+    }
+    try (MemoryStore s = open()) {
+      assertEquals(1, s.stats(ALICE).total());
+    }
+  }
+
+  @Test
+  void aFailedOpen_releasesItsFiles_soTheStoreOpensOnceRepaired() throws Exception {
+    Path log = crashedStoreWithLoggedWrites(2);
+    try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {
+      f.seek(20);
+      f.write(0x5A ^ f.read());
+    }
+    assertThrows(StoreCorruptedException.class, this::open);
+    Files.delete(log); // the user gives up the changes the damaged log held
+    // Regression: the failed open kept Lucene's write lock, so this failed until the JVM exited.
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "after the repair");
+      assertEquals(1, s.stats(ALICE).total());
+    }
+  }
+
+  @Test
+  void searchesKeepWorking_whenTheStoreCanNoLongerWrite() throws Exception {
+    AtomicBoolean full = new AtomicBoolean();
+    AtomicBoolean broken = new AtomicBoolean();
+    LogFileOps failing = file -> new FailingFileChannel(LogFileOps.DEFAULT.open(file), full::get);
+    java.util.function.Function<Path, Directory> dirs =
+        p ->
+            new FilterDirectory(LuceneBackend.openDirectory(p)) {
+              @Override
+              public IndexOutput createOutput(String name, IOContext context) throws IOException {
+                if (broken.get()) {
+                  throw new IOException("No space left on device");
+                }
+                return super.createOutput(name, context);
+              }
+            };
+    try (MemoryStore s = open(options(failing, dirs))) {
+      s.add(ALICE, "Alice keeps bees");
+      full.set(true);
+      // A search reinforces what it returns; that bookkeeping must not fail the search.
+      assertEquals(1, s.search(ALICE, "bees").size());
+      assertEquals(1, s.search(ALICE, "bees").size());
+      full.set(false);
+      broken.set(true);
+      assertThrows(StoreIOException.class, () -> s.add(ALICE, "logged but not indexed"));
+      assertEquals(
+          List.of("Alice keeps bees"),
+          s.search(ALICE, "bees").stream().map(h -> h.text()).toList());
+      assertEquals(1, s.list(ALICE).items().size(), "reads answer from the index as it is");
+    }
+  }
+
+  @Test
+  void anInterruptedCaller_writesDurably_keepsItsInterrupt_andLeavesTheLogUsable() {
+    try (MemoryStore s = open()) {
+      Thread.currentThread().interrupt();
+      try {
+        s.add(ALICE, "written by an interrupted thread");
+        s.search(ALICE, "interrupted");
+        assertTrue(Thread.interrupted(), "the caller's interrupt is kept");
+      } finally {
+        Thread.interrupted();
+      }
+      s.add(ALICE, "written afterwards");
+      assertEquals(2, s.stats(ALICE).total());
+    }
+    try (MemoryStore s = open()) {
+      assertEquals(2, s.stats(ALICE).total());
+    }
+  }
+
+  @Test
+  void aPurgedOrRewordedTurn_leavesNoTraceInTheNextTurnsContext() {
+    Scope chat = Scope.of("alice", null, "chat-1");
+    try (MemoryStore s = open()) {
+      Memory first = s.add(chat, "I adopted a ferret called Zorblax").added().get(0);
+      Memory second = s.add(chat, "I also bought a hamster called Quibble").added().get(0);
+      Memory third = s.add(chat, "That is lovely news").added().get(0);
+      // A turn carries the previous one as context, so its words match the next turn too.
+      assertEquals(Set.of(first.id(), second.id()), lexicalMatches(s, chat, "Zorblax"));
+      s.purge(chat, first.id());
+      assertEquals(
+          Set.of(),
+          lexicalMatches(s, chat, "Zorblax"),
+          "a purged turn's words live on in the next turn's context");
+      s.update(chat, second.id(), dev.engram.MemoryUpdate.text("I also bought a gecko"));
+      assertEquals(Set.of(second.id(), third.id()), lexicalMatches(s, chat, "gecko"));
+      assertEquals(
+          Set.of(),
+          lexicalMatches(s, chat, "Quibble"),
+          "a reworded turn's old words live on in the next turn's context");
+    }
+  }
+
+  /** The hits BM25 matched (vectors always return their nearest, matching or not). */
+  private static Set<dev.engram.memory.MemoryId> lexicalMatches(
+      MemoryStore s, Scope scope, String text) {
+    return s
+        .search(
+            dev.engram.SearchRequest.builder(scope, text)
+                .explain(true)
+                .reinforce(false)
+                .limit(50)
+                .build())
+        .stream()
+        .filter(h -> h.explanation().signals().getOrDefault("bm25", 0.0) > 0)
+        .map(h -> h.memory().id())
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  @Test
+  void aReindexInterruptedDuringItsSwap_isRefusedAtOpen_andFinishedByTheNextReindex()
+      throws Exception {
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "Alice grows tomatoes");
+    }
+    // The crash left the original beside its place and the complete rebuild beside it too.
+    Path old = dir.resolve("store.old");
+    Files.move(store(), old);
+    dev.engram.retrieval.RecoverySnapshots.snapshot(old, dir.resolve("store.reindex"));
+    StoreCorruptedException e = assertThrows(StoreCorruptedException.class, this::open);
+    assertTrue(
+        e.getMessage().startsWith("a reindex of " + store() + " was interrupted"), e.getMessage());
+    assertFalse(Files.exists(store()), "refusing must not create an empty store");
+    assertEquals(
+        1,
+        EmbeddedMemory.reindex(
+            store(), EmbeddedMemory.backend(store()).embedder(new HashEmbedder())));
+    try (MemoryStore s = open()) {
+      assertEquals("Alice grows tomatoes", s.list(ALICE).items().get(0).text());
+    }
+    assertFalse(Files.exists(old));
+    assertFalse(Files.exists(dir.resolve("store.reindex")));
+  }
+
+  @Test
+  void aDamagedDeferredJournal_losesOnlyRecallStatistics() throws Exception {
+    Path live = dir.resolve("live");
+    try (MemoryStore s =
+        Engram.builder()
+            .backend(
+                EmbeddedMemory.backend(live)
+                    .embedder(new HashEmbedder())
+                    .commitInterval(Duration.ofMinutes(10))
+                    .build())
+            .build()) {
+      s.add(ALICE, "Alice keeps bees");
+      for (int i = 0; i < 3; i++) {
+        s.search(ALICE, "bees");
+      }
+      s.add(ALICE, "Alice sells honey");
+      dev.engram.retrieval.RecoverySnapshots.snapshot(live, store());
+    }
+    Path journal;
+    try (Stream<Path> files = Files.list(store().resolve("log"))) {
+      journal =
+          files
+              .filter(p -> p.getFileName().toString().startsWith("deferred-"))
+              .findFirst()
+              .orElseThrow();
+    }
+    try (RandomAccessFile f = new RandomAccessFile(journal.toFile(), "rw")) {
+      f.seek(f.length() / 2); // a page lost in the unforced tail, with records after it
+      f.write(0x5A ^ f.read());
+    }
+    try (MemoryStore s = open()) {
+      List<Memory> all = s.list(ALICE).items();
+      assertEquals(
+          List.of("Alice keeps bees", "Alice sells honey"),
+          all.stream().map(Memory::text).toList());
+      long recalls = all.get(0).accessCount();
+      assertTrue(recalls >= 0 && recalls < 3, "recalls " + recalls);
+    }
   }
 }
