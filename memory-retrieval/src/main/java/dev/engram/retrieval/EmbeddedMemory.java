@@ -38,11 +38,12 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
  *     .build();
  * }
  *
- * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model and Lucene's {@link
- * EnglishAnalyzer}. For other languages choose a matching model and analyzer (see {@link
- * BackendBuilder#embedder(Embedder)} and {@link BackendBuilder#analyzer(String, Analyzer, Set)}).
- * Start the JVM with {@code --add-modules jdk.incubator.vector}: Lucene's vector maths is 3–4 times
- * faster with it.
+ * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model, Lucene's {@link
+ * EnglishAnalyzer} and English passage words ({@code On 8 May 2023, Caroline said: …}). For other
+ * languages choose a matching model, analyzer and passage format (see {@link
+ * BackendBuilder#embedder(Embedder)}, {@link BackendBuilder#analyzer(String, Analyzer, Set)} and
+ * {@link BackendBuilder#passageFormat(PassageFormat)}). Start the JVM with {@code --add-modules
+ * jdk.incubator.vector}: Lucene's vector maths is 3–4 times faster with it.
  */
 public final class EmbeddedMemory {
   private EmbeddedMemory() {}
@@ -81,6 +82,7 @@ public final class EmbeddedMemory {
     RetrievalConfig retrieval = RetrievalConfig.defaults();
     Duration commitInterval = Duration.ofSeconds(5);
     boolean quantizedVectors;
+    PassageFormat passageFormat = PassageFormat.english();
 
     private BackendBuilder(Path dir) {
       this.dir = Objects.requireNonNull(dir, "dir must not be null");
@@ -154,6 +156,16 @@ public final class EmbeddedMemory {
       return this;
     }
 
+    /**
+     * Sets how memories are written out for BM25 and the embedding (date, speaker, text); default
+     * {@link PassageFormat#english()}. Choose one in the store's language with its analyzer and
+     * model. A store refuses to open with a format other than the one that built it.
+     */
+    public BackendBuilder passageFormat(PassageFormat format) {
+      this.passageFormat = Objects.requireNonNull(format, "passageFormat must not be null");
+      return this;
+    }
+
     LuceneBackend.Options options() {
       return options(false);
     }
@@ -173,7 +185,8 @@ public final class EmbeddedMemory {
           LogFileOps.DEFAULT,
           LuceneBackend::openDirectory,
           raw,
-          quantizedVectors);
+          quantizedVectors,
+          passageFormat);
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.engram.memory.Kind;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
+import dev.engram.retrieval.PassageFormat;
 import dev.engram.retrieval.RetrievalConfig;
 import dev.engram.spi.BackendQuery;
 import dev.engram.spi.Candidate;
@@ -157,6 +158,7 @@ public final class LuceneBackend implements MemoryBackend {
    * @param raw open without checking or writing {@code engram.json} and without committing: for
    *     reading an old store while it is rebuilt elsewhere
    * @param quantizedVectors store vectors quantised to 8 bits (about a quarter of the memory)
+   * @param passageFormat how memories are written out for BM25 and the embedding
    */
   public record Options(
       Embedder embedder,
@@ -168,7 +170,8 @@ public final class LuceneBackend implements MemoryBackend {
       LogFileOps fileOps,
       Function<Path, Directory> directories,
       boolean raw,
-      boolean quantizedVectors) {}
+      boolean quantizedVectors,
+      PassageFormat passageFormat) {}
 
   private final Path dir;
   private final Options options;
@@ -181,6 +184,7 @@ public final class LuceneBackend implements MemoryBackend {
   private final Translog log;
   private final Translog journal;
   private final HybridSearcher hybrid;
+  private final TextComposer composer;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Map<String, SessionTail> sessions = new HashMap<>();
 
@@ -236,13 +240,15 @@ public final class LuceneBackend implements MemoryBackend {
         options.retrieval().fusion() == RetrievalConfig.Fusion.LEXICAL_ONLY
             ? null
             : options.embedder();
+    this.composer = new TextComposer(options.passageFormat());
     Files.createDirectories(dir);
     StoreMeta wanted =
         new StoreMeta(
             StoreMeta.FORMAT,
             embedder == null ? "none" : embedder.modelId(),
             embedder == null ? 0 : embedder.dimension(),
-            options.analyzerName());
+            options.analyzerName(),
+            options.passageFormat().name());
     StoreMeta existing = StoreMeta.read(dir);
     if (existing == null && !isEmptyDirectory(dir)) {
       throw new StoreCorruptedException(
@@ -777,7 +783,7 @@ public final class LuceneBackend implements MemoryBackend {
     IndexSearcher s = acquire();
     try {
       for (Memory m : upserts) {
-        String text = embedder == null ? null : TextComposer.embedded(m);
+        String text = embedder == null ? null : composer.embedded(m);
         String hash = text == null ? null : hash(text);
         Existing old = existing(s, m.id());
         float[] vector = null;
@@ -1004,6 +1010,7 @@ public final class LuceneBackend implements MemoryBackend {
           LuceneDocuments.memory(
               p.memory(),
               MemoryCodec.toJson(p.memory()),
+              composer.content(p.memory()),
               p.vector(),
               p.hash(),
               p.turn(),
@@ -1150,7 +1157,7 @@ public final class LuceneBackend implements MemoryBackend {
       // A record written by a lexical-only store replayed into one with embeddings: embed now
       // (not when only reading, which needs no vectors).
       if (embedder != null && p.vector() == null && !options.raw()) {
-        String text = TextComposer.embedded(p.memory());
+        String text = composer.embedded(p.memory());
         vectors.add(new Prepared(p.memory(), embedder.embed(text), hash(text), p.turn()));
       } else {
         vectors.add(p);

@@ -69,6 +69,7 @@ final class LuceneDocuments {
   static Document memory(
       Memory m,
       String recordJson,
+      String content,
       float[] vector,
       String embeddedHash,
       Turn turn,
@@ -106,7 +107,7 @@ final class LuceneDocuments {
       metadata(d, e.getKey(), e.getValue());
     }
     // Retrieval fields.
-    d.add(new TextField(Fields.CONTENT, TextComposer.content(m), Field.Store.NO));
+    d.add(new TextField(Fields.CONTENT, content, Field.Store.NO));
     if (!m.keywords().isEmpty() || !m.tags().isEmpty()) {
       d.add(
           new TextField(

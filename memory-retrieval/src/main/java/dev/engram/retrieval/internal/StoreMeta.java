@@ -21,8 +21,9 @@ import java.nio.file.StandardOpenOption;
  * @param modelId the embedding model, or {@code "none"} for a lexical-only store
  * @param dimension the vector length, 0 for none
  * @param analyzer the analyzer's name
+ * @param passageFormat the name of the passage format
  */
-record StoreMeta(int format, String modelId, int dimension, String analyzer) {
+record StoreMeta(int format, String modelId, int dimension, String analyzer, String passageFormat) {
   static final String FILE = "engram.json";
   static final int FORMAT = 1;
 
@@ -38,7 +39,8 @@ record StoreMeta(int format, String modelId, int dimension, String analyzer) {
           n.path("format").asInt(-1),
           n.path("embeddingModel").asText(),
           n.path("dimension").asInt(),
-          n.path("analyzer").asText());
+          n.path("analyzer").asText(),
+          n.path("passageFormat").asText("english"));
     } catch (IOException | RuntimeException e) {
       throw new StoreCorruptedException(
           file + " is not readable store metadata: " + e.getMessage(), e);
@@ -52,6 +54,7 @@ record StoreMeta(int format, String modelId, int dimension, String analyzer) {
     n.put("embeddingModel", modelId);
     n.put("dimension", dimension);
     n.put("analyzer", analyzer);
+    n.put("passageFormat", passageFormat);
     Path tmp = dir.resolve(FILE + ".tmp");
     Files.writeString(
         tmp, MemoryCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
@@ -100,6 +103,17 @@ record StoreMeta(int format, String modelId, int dimension, String analyzer) {
               + " but was opened with "
               + wanted.analyzer
               + "; open it with the same analyzer, or rebuild it with EmbeddedMemory.reindex(path,"
+              + " newOptions)");
+    }
+    if (!passageFormat.equals(wanted.passageFormat)) {
+      throw new IncompatibleStoreException(
+          "store at "
+              + dir
+              + " was built with passage format "
+              + passageFormat
+              + " but was opened with "
+              + wanted.passageFormat
+              + "; open it with the same format, or rebuild it with EmbeddedMemory.reindex(path,"
               + " newOptions)");
     }
   }

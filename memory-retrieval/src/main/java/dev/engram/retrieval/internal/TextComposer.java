@@ -1,20 +1,25 @@
 package dev.engram.retrieval.internal;
 
 import dev.engram.memory.Memory;
+import dev.engram.retrieval.PassageFormat;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
- * What a memory looks like to the retrievers. Dating and attributing a turn ("On 8 May 2023,
- * Caroline said: …") lets both BM25 and the embedding match questions that name a time or a person;
- * measured on LoCoMo it is worth about 1.4 points of recall@10.
+ * What a memory looks like to the retrievers, in the store's {@link PassageFormat}. Dating and
+ * attributing a turn ("On 8 May 2023, Caroline said: …") lets both BM25 and the embedding match
+ * questions that name a time or a person; measured on LoCoMo it is worth about 1.4 points of
+ * recall@10.
  */
 final class TextComposer {
-  private static final DateTimeFormatter DATE =
-      DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+  private final PassageFormat format;
+  private final DateTimeFormatter date;
 
-  private TextComposer() {}
+  TextComposer(PassageFormat format) {
+    this.format = format;
+    this.date =
+        DateTimeFormatter.ofPattern(format.datePattern(), format.locale()).withZone(ZoneOffset.UTC);
+  }
 
   /** The speaker of a memory, if it records one (metadata {@code speaker}). */
   static String speaker(Memory m) {
@@ -23,24 +28,27 @@ final class TextComposer {
   }
 
   /** The text indexed for BM25 and embedded: date, speaker and the memory's text. */
-  static String content(Memory m) {
+  String content(Memory m) {
     String speaker = speaker(m);
-    String date = DATE.format(m.observedAt());
-    return speaker != null
-        ? "On " + date + ", " + speaker + " said: " + m.text()
-        : "On " + date + ": " + m.text();
+    String template = speaker != null ? format.withSpeaker() : format.withoutSpeaker();
+    // {text} last, so a memory's own text is never read as a placeholder.
+    return template
+        .replace("{date}", date.format(m.observedAt()))
+        .replace("{speaker}", speaker != null ? speaker : "")
+        .replace("{text}", m.text());
   }
 
   /**
    * What is embedded: the content, then the enrichment a pipeline added (A-MEM embeds these too).
    */
-  static String embedded(Memory m) {
+  String embedded(Memory m) {
     StringBuilder sb = new StringBuilder(content(m));
     if (!m.context().isEmpty()) {
       sb.append(" (").append(m.context()).append(')');
     }
     if (!m.keywords().isEmpty()) {
-      sb.append(" Keywords: ").append(String.join(", ", m.keywords())).append('.');
+      sb.append(' ').append(format.keywordsLabel()).append(String.join(", ", m.keywords()));
+      sb.append('.');
     }
     return sb.toString();
   }

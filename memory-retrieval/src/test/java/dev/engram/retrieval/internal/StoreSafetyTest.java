@@ -63,7 +63,8 @@ class StoreSafetyTest {
         files,
         dirs,
         false,
-        false);
+        false,
+        dev.engram.retrieval.PassageFormat.english());
   }
 
   private MemoryStore open(LuceneBackend.Options options) {
