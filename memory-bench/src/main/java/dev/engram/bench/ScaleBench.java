@@ -1,5 +1,6 @@
 package dev.engram.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -82,7 +83,8 @@ public final class ScaleBench {
       Path work,
       Path out,
       long seed,
-      boolean quantized) {}
+      boolean quantized,
+      int runs) {}
 
   private ScaleBench() {}
 
@@ -108,6 +110,7 @@ public final class ScaleBench {
     Path out = Path.of("docs", "bench");
     long seed = 42;
     boolean quantized = false;
+    int runs = 3;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
@@ -148,11 +151,18 @@ public final class ScaleBench {
           i++;
         }
         case "--quantized" -> quantized = true;
+        case "--runs" -> {
+          runs = Integer.parseInt(v);
+          if (runs < 1) {
+            throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+          }
+          i++;
+        }
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     return new Options(
-        sizes, real, queries, threads, peerLimit, recovery, work, out, seed, quantized);
+        sizes, real, queries, threads, peerLimit, recovery, work, out, seed, quantized, runs);
   }
 
   private static List<Integer> ints(String s) {
@@ -170,50 +180,68 @@ public final class ScaleBench {
     machine.put(
         "jvmArgs", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
     report.put("seed", o.seed());
+    report.put("runs", o.runs());
     report.put("quantizedVectors", o.quantized());
     Embedder model = null;
     if (o.sizes().stream().anyMatch(n -> n <= o.realEmbeddingsUpTo())) {
       model = Embedders.bgeSmallEn();
-      report.set("embeddingModel", modelThroughput(model, o.seed(), log));
+      report.set("embeddingModel", modelThroughput(model, o.seed(), o.runs(), log));
     }
     ArrayNode sizes = report.putArray("sizes");
     for (int n : o.sizes()) {
       log.printf(Locale.ROOT, "== %,d memories%n", n);
-      sizes.add(
-          size(n, n <= o.realEmbeddingsUpTo() ? model : new SyntheticEmbedder(DIMENSION), o, log));
+      ObjectNode size =
+          size(n, n <= o.realEmbeddingsUpTo() ? model : new SyntheticEmbedder(DIMENSION), o, log);
+      if (report.has("embeddingModel") && n <= o.realEmbeddingsUpTo()) {
+        // The store must not be the bottleneck: ingest against the model's own batched rate.
+        ((ObjectNode) size.get("ratios"))
+            .put(
+                "ingestOverModelBatched",
+                round(
+                    size.get("ingest").get("memoriesPerSecond").asDouble()
+                        / report.get("embeddingModel").get("batchedTextsPerSecond").asDouble()));
+        ((ObjectNode) size.get("ratios"))
+            .put(
+                "queryEmbeddingShareOfSearchP50",
+                round(
+                    report.get("embeddingModel").get("queryEmbeddingP50Ms").asDouble()
+                        / size.get("search").get("withQueryEmbedding").get("p50Ms").asDouble()));
+      }
+      sizes.add(size);
     }
     return report;
   }
 
   /** The model's own batched and single-text throughput: the ceiling for ingest. */
-  private static ObjectNode modelThroughput(Embedder model, long seed, java.io.PrintStream log) {
+  private static ObjectNode modelThroughput(
+      Embedder model, long seed, int runs, java.io.PrintStream log) {
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 1024; i++) {
       texts.add(SyntheticData.memory(seed + 7, i));
     }
     model.embedAll(texts.subList(0, 64)); // warm-up
-    long t0 = System.nanoTime();
-    for (int i = 0; i < texts.size(); i += 64) {
-      model.embedAll(texts.subList(i, i + 64));
+    List<Double> rates = new ArrayList<>();
+    for (int run = 0; run < runs; run++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < texts.size(); i += 64) {
+        model.embedAll(texts.subList(i, i + 64));
+      }
+      rates.add(texts.size() / ((System.nanoTime() - t0) / 1e9));
     }
-    double batched = texts.size() / ((System.nanoTime() - t0) / 1e9);
-    List<Double> single = new ArrayList<>();
-    for (String q : SyntheticData.queries(seed, 200)) {
-      long s = System.nanoTime();
-      model.embedQuery(q);
-      single.add((System.nanoTime() - s) / 1e6);
-    }
+    double batched = percentile(rates, 0.5);
+    List<String> queries = SyntheticData.queries(seed + 11, 200);
+    ObjectNode single = timed(runs, queries.size(), i -> model.embedQuery(queries.get(i)));
     ObjectNode m = JSON.createObjectNode();
     m.put("model", model.modelId());
     m.put("batchedTextsPerSecond", round(batched));
-    m.put("queryEmbeddingP50Ms", round(percentile(single, 0.5)));
-    m.put("queryEmbeddingP99Ms", round(percentile(single, 0.99)));
+    m.put("queryEmbeddingP50Ms", single.get("p50Ms").asDouble());
+    m.put("queryEmbeddingP99Ms", single.get("p99Ms").asDouble());
     log.printf(
         Locale.ROOT,
         "model %s: %.0f texts/s batched, query %.2f ms p50%n",
         model.modelId(),
         batched,
-        percentile(single, 0.5));
+        single.get("p50Ms").asDouble());
     return m;
   }
 
@@ -279,19 +307,29 @@ public final class ScaleBench {
 
       ObjectNode search = r.putObject("search");
       embedder.supplied(false);
-      search.set("withQueryEmbedding", latency(store, queries, queryUsers, Filter.all(), false));
+      search.set(
+          "withQueryEmbedding", latency(store, queries, queryUsers, Filter.all(), false, o.runs()));
       embedder.supplied(true);
-      search.set("vectorSupplied", latency(store, queries, queryUsers, Filter.all(), false));
+      search.set(
+          "vectorSupplied", latency(store, queries, queryUsers, Filter.all(), false, o.runs()));
       search.set(
           "vectorSuppliedWithFilter",
-          latency(store, queries, queryUsers, Filter.eq("metadata.topic", "t3"), false));
+          latency(store, queries, queryUsers, Filter.eq("metadata.topic", "t3"), false, o.runs()));
       search.set(
           "vectorSuppliedWithReinforcement",
-          latency(store, queries, queryUsers, Filter.all(), true));
+          latency(store, queries, queryUsers, Filter.all(), true, o.runs()));
       embedder.supplied(false);
       ObjectNode throughput = r.putObject("throughputQps");
+      ObjectNode throughputSpread = r.putObject("throughputQpsRange");
       for (int t : o.threads()) {
-        throughput.put(String.valueOf(t), round(throughput(store, queries, queryUsers, t)));
+        List<Double> qps = new ArrayList<>();
+        for (int run = 0; run < o.runs(); run++) {
+          qps.add(throughput(store, queries, queryUsers, t));
+        }
+        throughput.put(String.valueOf(t), round(percentile(qps, 0.5)));
+        ArrayNode range = throughputSpread.putArray(String.valueOf(t));
+        range.add(round(qps.stream().mapToDouble(Double::doubleValue).min().orElse(0)));
+        range.add(round(qps.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
       }
       log.printf(
           Locale.ROOT,
@@ -325,8 +363,24 @@ public final class ScaleBench {
     deleteRecursively(o.work().resolve("crashed-" + n));
 
     hnswAndPeers(r, dir, queries, embedder, n, o, log);
+    ratios(r);
     deleteRecursively(dir);
     return r;
+  }
+
+  /** Comparisons within this size's run: the store against its peers and its floor. */
+  private static void ratios(ObjectNode r) {
+    ObjectNode x = r.putObject("ratios");
+    double supplied = r.get("search").get("vectorSupplied").get("p50Ms").asDouble();
+    double floor = r.get("hnsw").get("rawSearchDepth100P50Ms").asDouble();
+    x.put("vectorSuppliedOverRawHnswDepth100", round(supplied / floor));
+    JsonNode mem = r.get("peers").get("langchain4jInMemoryExact");
+    if (mem.isObject()) {
+      x.put("inMemoryExactOverVectorSupplied", round(mem.get("p50Ms").asDouble() / supplied));
+    }
+    x.put(
+        "vectorSuppliedOverBm25Only",
+        round(supplied / r.get("peers").get("luceneBm25Only").get("p50Ms").asDouble()));
   }
 
   private static MemoryStore open(Path dir, Embedder embedder, boolean quantized, Duration commit) {
@@ -338,29 +392,59 @@ public final class ScaleBench {
     return Engram.builder().backend(b.build()).build();
   }
 
+  /**
+   * Search latency over every query, {@code runs} times after one warm-up pass: the median of each
+   * run's percentiles, and the spread of the per-run medians.
+   */
   private static ObjectNode latency(
-      MemoryStore store, List<String> queries, int[] users, Filter filter, boolean reinforce) {
-    List<Double> ms = new ArrayList<>(queries.size());
-    for (int pass = 0; pass < 2; pass++) {
+      MemoryStore store,
+      List<String> queries,
+      int[] users,
+      Filter filter,
+      boolean reinforce,
+      int runs) {
+    return timed(
+        runs,
+        queries.size(),
+        i ->
+            store.search(
+                SearchRequest.builder(Scope.user("u" + users[i]), queries.get(i))
+                    .limit(10)
+                    .filter(filter)
+                    .reinforce(reinforce)
+                    .weights(RankingWeights.DEFAULT)
+                    .build()));
+  }
+
+  /** Times {@code n} calls of {@code call}: one warm-up pass, then {@code runs} measured passes. */
+  static ObjectNode timed(int runs, int n, java.util.function.IntConsumer call) {
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p95 = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    List<Double> ms = new ArrayList<>(n);
+    for (int pass = 0; pass <= runs; pass++) {
       ms.clear();
-      for (int i = 0; i < queries.size(); i++) {
+      for (int i = 0; i < n; i++) {
         long t = System.nanoTime();
-        store.search(
-            SearchRequest.builder(Scope.user("u" + users[i]), queries.get(i))
-                .limit(10)
-                .filter(filter)
-                .reinforce(reinforce)
-                .weights(RankingWeights.DEFAULT)
-                .build());
+        call.accept(i);
         ms.add((System.nanoTime() - t) / 1e6);
       }
+      if (pass > 0) {
+        p50.add(percentile(ms, 0.50));
+        p95.add(percentile(ms, 0.95));
+        p99.add(percentile(ms, 0.99));
+      }
     }
-    ObjectNode n = JSON.createObjectNode();
-    n.put("queries", ms.size());
-    n.put("p50Ms", round(percentile(ms, 0.50)));
-    n.put("p95Ms", round(percentile(ms, 0.95)));
-    n.put("p99Ms", round(percentile(ms, 0.99)));
-    return n;
+    ObjectNode node = JSON.createObjectNode();
+    node.put("calls", n);
+    node.put("runs", runs);
+    node.put("p50Ms", round(percentile(p50, 0.5)));
+    node.put("p95Ms", round(percentile(p95, 0.5)));
+    node.put("p99Ms", round(percentile(p99, 0.5)));
+    ArrayNode spread = node.putArray("p50RangeMs");
+    spread.add(round(p50.stream().mapToDouble(Double::doubleValue).min().orElse(0)));
+    spread.add(round(p50.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+    return node;
   }
 
   private static double throughput(
@@ -451,26 +535,48 @@ public final class ScaleBench {
       }
       double recall10 = 0;
       double recallDepth = 0;
-      List<Double> hnswMs = new ArrayList<>();
       for (int q = 0; q < probes; q++) {
-        long t = System.nanoTime();
         TopDocs top = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
-        hnswMs.add((System.nanoTime() - t) / 1e6);
         recall10 += overlap(exactDocs[q], top.scoreDocs, 10) / 10.0;
         TopDocs deep = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
         recallDepth += overlap(exactDocs[q], deep.scoreDocs, 100) / 10.0;
       }
+      // The floor: Lucene's HNSW search alone, unfiltered, k = 10 and at the store's depth of 100.
+      ObjectNode raw10 =
+          timed(
+              o.runs(),
+              probes,
+              q -> {
+                try {
+                  searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      ObjectNode raw100 =
+          timed(
+              o.runs(),
+              probes,
+              q -> {
+                try {
+                  searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
       ObjectNode hnsw = r.putObject("hnsw");
       hnsw.put("recallAt10", round(recall10 / probes));
       hnsw.put("recallAt10WithDepth100", round(recallDepth / probes));
-      hnsw.put("rawSearchP50Ms", round(percentile(hnswMs, 0.5)));
-      hnsw.put("rawSearchP99Ms", round(percentile(hnswMs, 0.99)));
+      hnsw.put("rawSearchP50Ms", raw10.get("p50Ms").asDouble());
+      hnsw.put("rawSearchP99Ms", raw10.get("p99Ms").asDouble());
+      hnsw.put("rawSearchDepth100P50Ms", raw100.get("p50Ms").asDouble());
       log.printf(
           Locale.ROOT,
-          "  hnsw recall@10 %.3f (depth 100: %.3f), raw %.2f ms%n",
+          "  hnsw recall@10 %.3f (depth 100: %.3f), raw %.2f ms (k = 100: %.2f ms)%n",
           recall10 / probes,
           recallDepth / probes,
-          percentile(hnswMs, 0.5));
+          raw10.get("p50Ms").asDouble(),
+          raw100.get("p50Ms").asDouble());
 
       ObjectNode peers = r.putObject("peers");
       if (peer) {
@@ -479,22 +585,17 @@ public final class ScaleBench {
         peerVectors.forEach(v -> embeddings.add(Embedding.from(v)));
         mem.addAll(embeddings);
         peerVectors.clear();
-        List<Double> ms = new ArrayList<>();
-        for (int pass = 0; pass < 2; pass++) {
-          ms.clear();
-          for (int q = 0; q < probes; q++) {
-            long t = System.nanoTime();
-            mem.search(
-                EmbeddingSearchRequest.builder()
-                    .queryEmbedding(Embedding.from(qv[q]))
-                    .maxResults(10)
-                    .build());
-            ms.add((System.nanoTime() - t) / 1e6);
-          }
-        }
-        ObjectNode p = peers.putObject("langchain4jInMemoryExact");
-        p.put("p50Ms", round(percentile(ms, 0.5)));
-        p.put("p99Ms", round(percentile(ms, 0.99)));
+        peers.set(
+            "langchain4jInMemoryExact",
+            timed(
+                o.runs(),
+                probes,
+                q ->
+                    mem.search(
+                        EmbeddingSearchRequest.builder()
+                            .queryEmbedding(Embedding.from(qv[q]))
+                            .maxResults(10)
+                            .build())));
       } else {
         peers.put("langchain4jInMemoryExact", "skipped above --peer-limit");
       }
@@ -514,19 +615,23 @@ public final class ScaleBench {
       try (DirectoryReader reader = DirectoryReader.open(bm)) {
         IndexSearcher s = new IndexSearcher(reader);
         QueryBuilder qb = new QueryBuilder(analyzer);
-        List<Double> ms = new ArrayList<>();
-        for (int pass = 0; pass < 2; pass++) {
-          ms.clear();
-          for (String q : queries) {
-            Query query = qb.createBooleanQuery("text", q, BooleanClause.Occur.SHOULD);
-            long t = System.nanoTime();
-            s.search(query, 10);
-            ms.add((System.nanoTime() - t) / 1e6);
-          }
+        List<Query> parsed = new ArrayList<>();
+        for (String q : queries) {
+          parsed.add(qb.createBooleanQuery("text", q, BooleanClause.Occur.SHOULD));
         }
-        ObjectNode p = ((ObjectNode) r.get("peers")).putObject("luceneBm25Only");
-        p.put("p50Ms", round(percentile(ms, 0.5)));
-        p.put("p99Ms", round(percentile(ms, 0.99)));
+        ((ObjectNode) r.get("peers"))
+            .set(
+                "luceneBm25Only",
+                timed(
+                    o.runs(),
+                    parsed.size(),
+                    i -> {
+                      try {
+                        s.search(parsed.get(i), 10);
+                      } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                      }
+                    }));
       }
     }
   }

@@ -31,6 +31,8 @@ class ScaleBenchSmokeTest {
               "1,2",
               "--recovery-writes",
               "200",
+              "--runs",
+              "2",
               "--work",
               dir.resolve("work").toString(),
               "--out",
@@ -49,6 +51,13 @@ class ScaleBenchSmokeTest {
       assertTrue(recall > 0.5 && recall <= 1.0, "recall " + recall);
       assertTrue(s.get("peers").get("langchain4jInMemoryExact").get("p50Ms").asDouble() > 0);
       assertEquals(2, s.get("throughputQps").size());
+      JsonNode supplied = s.get("search").get("vectorSupplied");
+      assertEquals(2, supplied.get("runs").asInt());
+      assertTrue(
+          supplied.get("p50RangeMs").get(0).asDouble() <= supplied.get("p50Ms").asDouble()
+              && supplied.get("p50Ms").asDouble() <= supplied.get("p50RangeMs").get(1).asDouble(),
+          "the median lies within the spread: " + supplied);
+      assertTrue(s.get("ratios").get("inMemoryExactOverVectorSupplied").asDouble() > 0);
     }
     assertTrue(Files.readString(o.out().resolve("scale.md")).contains("| 600 |"));
     assertTrue(Files.readString(o.out().resolve("latency-vs-size.svg")).startsWith("<svg"));
