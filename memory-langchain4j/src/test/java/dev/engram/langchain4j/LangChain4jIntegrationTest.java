@@ -32,11 +32,7 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -482,43 +478,80 @@ class LangChain4jIntegrationTest {
     assertEquals(List.of(), chatStore.getMessages("alice"));
   }
 
+  /** Whether {@code t} waits for a lock that the chat memory store itself takes. */
+  private static boolean parkedOnOurLock(Thread t) {
+    if (t.getState() != Thread.State.WAITING) {
+      return false;
+    }
+    for (StackTraceElement frame : t.getStackTrace()) {
+      String c = frame.getClassName();
+      if (!c.startsWith("java.util.concurrent.locks.") && !c.startsWith("jdk.internal.misc.")) {
+        return c.equals(EngramChatMemoryStore.class.getName());
+      }
+    }
+    return false;
+  }
+
   @Test
   void concurrentUpdatesOfOneChat_storeEachMessageOnce() throws Exception {
     MemoryStore memory = Engram.inMemory();
-    CountDownLatch bothListing = new CountDownLatch(2);
-    // A store whose listing waits (briefly) for a second caller: without a per-session lock both
-    // updates read the same "nothing stored yet" and both add the window.
-    MemoryStore racy =
+    List<ChatMessage> window =
+        List.of(dev.langchain4j.data.message.UserMessage.from("Hello"), AiMessage.from("Hi!"));
+    Thread[] updaters = new Thread[2];
+    AtomicBoolean firstHasListed = new AtomicBoolean();
+    AtomicBoolean secondHasListed = new AtomicBoolean();
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    EngramChatMemoryStore[] chatStore = new EngramChatMemoryStore[1];
+    // The worst interleaving, forced: the first updater, about to read the session, starts the
+    // second and waits until it has read the session too (no lock: both read "nothing stored yet"
+    // and both add the window) or queues behind the first (a per-session lock: it then reads what
+    // the first stored).
+    MemoryStore interleaving =
         (MemoryStore)
             Proxy.newProxyInstance(
                 MemoryStore.class.getClassLoader(),
                 new Class<?>[] {MemoryStore.class},
                 (proxy, method, args) -> {
-                  if (method.getName().equals("list") && args != null && args.length == 3) {
-                    bothListing.countDown();
-                    bothListing.await(1, TimeUnit.SECONDS);
+                  boolean listing = method.getName().equals("list") && args.length == 3;
+                  boolean first = Thread.currentThread() == updaters[0];
+                  if (listing && first) {
+                    updaters[1].start();
+                    while (!secondHasListed.get() && !parkedOnOurLock(updaters[1])) {
+                      Thread.onSpinWait();
+                    }
                   }
+                  Object result;
                   try {
-                    return method.invoke(memory, args);
+                    result = method.invoke(memory, args);
                   } catch (InvocationTargetException e) {
                     throw e.getCause();
                   }
+                  if (listing && first) {
+                    firstHasListed.set(true);
+                  } else if (listing) {
+                    secondHasListed.set(true);
+                    while (!firstHasListed.get()) {
+                      Thread.onSpinWait();
+                    }
+                  }
+                  return result;
                 });
-    EngramChatMemoryStore chatStore = new EngramChatMemoryStore(racy);
-    List<ChatMessage> window =
-        List.of(dev.langchain4j.data.message.UserMessage.from("Hello"), AiMessage.from("Hi!"));
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      List<Future<?>> updates = new ArrayList<>();
-      for (int i = 0; i < 2; i++) {
-        updates.add(pool.submit(() -> chatStore.updateMessages("alice", window)));
-      }
-      for (Future<?> f : updates) {
-        f.get();
-      }
-    } finally {
-      pool.shutdown();
+    chatStore[0] = new EngramChatMemoryStore(interleaving);
+    for (int i = 0; i < 2; i++) {
+      updaters[i] =
+          new Thread(
+              () -> {
+                try {
+                  chatStore[0].updateMessages("alice", window);
+                } catch (Throwable t) {
+                  failures.add(t);
+                }
+              });
     }
+    updaters[0].start();
+    updaters[0].join();
+    updaters[1].join();
+    assertEquals(List.of(), failures);
     assertEquals(
         List.of("Hello", "Hi!"),
         memory.list(Scope.user("alice").withSession("chat")).items().stream()
