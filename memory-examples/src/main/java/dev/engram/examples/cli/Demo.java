@@ -50,23 +50,53 @@ final class Demo {
   }
 
   int run(List<String> rest) throws IOException {
-    Args.parse(rest, java.util.Set.of(), java.util.Set.of());
+    Args a = Cli.parse("demo", rest);
+    if (!a.positionals().isEmpty()) {
+      throw new UsageException("demo takes no arguments, got '" + a.positionals().get(0) + "'");
+    }
+    Path keep = a.has("store") ? Path.of(a.get("store")) : null;
+    if (keep != null && Files.exists(keep) && !isEmptyDirectory(keep)) {
+      // The demo writes Maya's conversation under a simulated clock: never into a real store.
+      throw new UsageException(
+          "demo --store needs a new or empty directory to leave the demo's store in, got " + keep);
+    }
     JsonNode script;
     try (InputStream in =
         Demo.class.getResourceAsStream("/dev/engram/examples/demo-conversation.json")) {
       script = new ObjectMapper().readTree(in);
     }
-    Path dir = Files.createTempDirectory("engram-demo-");
+    Path dir = keep == null ? Files.createTempDirectory("engram-demo-") : null;
     try (MemoryStore store =
         Engram.builder()
-            .backend(EmbeddedMemory.backend(dir.resolve("store")).build())
+            .backend(EmbeddedMemory.backend(keep != null ? keep : dir.resolve("store")).build())
             .clock(clock)
             .build()) {
       tour(store, script);
     } finally {
-      Stores.deleteRecursively(dir);
+      if (dir != null) {
+        Stores.deleteRecursively(dir);
+      }
+    }
+    if (keep != null) {
+      out.println();
+      out.println(
+          "The demo's store is in "
+              + keep
+              + ": explore it with  ./engram list --store "
+              + keep
+              + " --user "
+              + script.get("user").asText());
     }
     return 0;
+  }
+
+  private static boolean isEmptyDirectory(Path p) throws IOException {
+    if (!Files.isDirectory(p)) {
+      return false;
+    }
+    try (var entries = Files.list(p)) {
+      return entries.findAny().isEmpty();
+    }
   }
 
   private void tour(MemoryStore store, JsonNode script) {
