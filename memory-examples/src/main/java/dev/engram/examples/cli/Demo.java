@@ -255,17 +255,21 @@ final class Demo {
             + store.get(maya, sister.id()).orElseThrow().status().name().toLowerCase(Locale.ROOT)
             + " (archived, not deleted: still listed and restorable)");
     StoreStats stats = store.stats(maya);
-    out.printf(Locale.ROOT, "%n  Maya's memory: %d in all; ", stats.total());
+    StringBuilder counts =
+        new StringBuilder(
+            String.format(Locale.ROOT, "%n  Maya's memory: %d in all;", stats.total()));
     for (Status s : Status.values()) {
-      out.printf(
-          Locale.ROOT, "%s %d  ", s.name().toLowerCase(Locale.ROOT), stats.byStatus().get(s));
+      counts.append(
+          String.format(
+              Locale.ROOT, " %s %d", s.name().toLowerCase(Locale.ROOT), stats.byStatus().get(s)));
     }
-    out.println();
-    out.printf(Locale.ROOT, "  active by tier: ");
+    counts.append(String.format(Locale.ROOT, "%n  active by tier:"));
     for (Tier t : Tier.values()) {
-      out.printf(Locale.ROOT, "%s %d  ", t.name().toLowerCase(Locale.ROOT), stats.byTier().get(t));
+      counts.append(
+          String.format(
+              Locale.ROOT, " %s %d", t.name().toLowerCase(Locale.ROOT), stats.byTier().get(t)));
     }
-    out.println();
+    out.println(counts);
     heading("Done");
     out.println(
         "Try it yourself:  ./engram add \"I like green tea\"  then  ./engram search \"what do I drink?\" --explain");
@@ -303,12 +307,14 @@ final class Demo {
     out.println();
     out.println("  history of \"" + m.text() + "\":");
     for (HistoryEvent e : store.history(scope, m.id())) {
-      out.printf(
-          Locale.ROOT,
-          "    %s %-10s %s%n",
-          day(e.at()),
-          e.type(),
-          e.reason().isEmpty() ? "" : "(" + e.reason() + ")");
+      out.println(
+          String.format(
+                  Locale.ROOT,
+                  "    %s %-10s %s",
+                  day(e.at()),
+                  e.type(),
+                  e.reason().isEmpty() ? "" : "(" + e.reason() + ")")
+              .stripTrailing());
       if (e.type().name().equals("UPDATE")) {
         out.println("               before: " + e.before().text());
         out.println("               after:  " + e.after().text());

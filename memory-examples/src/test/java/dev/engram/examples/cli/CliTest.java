@@ -188,7 +188,19 @@ class CliTest {
       assertEquals(0, help.code(), command);
       assertTrue(help.out().startsWith("Usage: engram " + command), help.out());
     }
-    assertTrue(run("--help").out().contains("eval locomo"));
+    String main = run("--help").out();
+    assertTrue(main.contains("\n  eval locomo        retrieval recall"), main);
+    List<String> commands =
+        main.lines()
+            .dropWhile(l -> !l.equals("Commands:"))
+            .skip(1)
+            .takeWhile(l -> !l.isBlank())
+            .toList();
+    for (String line : commands) {
+      assertTrue(
+          line.matches("  [a-z].*") || line.matches(" {21}\\S.*"),
+          "a command line of the help is misaligned: '" + line + "'");
+    }
   }
 
   @Test
