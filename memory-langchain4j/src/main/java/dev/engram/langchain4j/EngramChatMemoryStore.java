@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * langchain4j's chat memory kept in Engram's working tier, so a chat's short-term messages and the
@@ -29,24 +30,41 @@ import java.util.Objects;
  * <p>Each chat memory id is a session ({@link ChatScopes}). User and AI text messages are stored;
  * system messages (re-sent by the service every turn) and tool calls and results are not. {@code
  * updateMessages} receives the whole window every time: only messages not already stored at the end
- * of the session are added, so calling it again with the same list stores nothing twice. Engram
- * keeps at most {@code DecayPolicy.workingCapacity()} (20) working memories per session and moves
- * older ones to short-term; use a {@code MessageWindowChatMemory} no larger than that.
+ * of the session are added, so calling it again with the same list stores nothing twice; calls for
+ * the same session are serialised, so concurrent calls do not either. Engram keeps at most {@code
+ * DecayPolicy.workingCapacity()} (20) working memories per session and moves older ones to
+ * short-term; use a {@code MessageWindowChatMemory} no larger than that.
+ *
+ * <p>The last window of each session is kept in this process (with its tool messages) only while it
+ * agrees with the store: once the session's working memories change from outside (a forget, a
+ * consolidation, another process), the window is rebuilt from the store.
  */
 public final class EngramChatMemoryStore implements ChatMemoryStore {
   private static final int MAX_WINDOWS = 10_000;
 
+  /**
+   * Serialises the read-compare-write of one session. Striped and shared by every instance, so two
+   * stores over the same {@link MemoryStore} in this JVM do not race either.
+   */
+  private static final ReentrantLock[] LOCKS = new ReentrantLock[64];
+
+  static {
+    for (int i = 0; i < LOCKS.length; i++) {
+      LOCKS[i] = new ReentrantLock();
+    }
+  }
+
   private final MemoryStore store;
   private final ChatScopes scopes;
 
-  /** The current window of each chat, as langchain4j last gave it (tool messages included). */
-  private final Map<Object, List<ChatMessage>> windows =
+  /** The current window of each session, as langchain4j last gave it (tool messages included). */
+  private final Map<Scope, List<ChatMessage>> windows =
       Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Object, List<ChatMessage>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Scope, List<ChatMessage>> eldest) {
               return size() > MAX_WINDOWS;
             }
           });
@@ -64,52 +82,94 @@ public final class EngramChatMemoryStore implements ChatMemoryStore {
 
   @Override
   public List<ChatMessage> getMessages(Object memoryId) {
-    List<ChatMessage> window = windows.get(memoryId);
-    if (window != null) {
-      return window;
+    Scope session = scopes.scopeOf(memoryId);
+    ReentrantLock lock = lockOf(session);
+    lock.lock();
+    try {
+      List<Memory> stored = working(session);
+      List<ChatMessage> window = windows.get(session);
+      if (window != null && agrees(window, stored)) {
+        return window;
+      }
+      windows.remove(session);
+      List<ChatMessage> out = new ArrayList<>();
+      for (Memory m : stored) {
+        out.add(
+            "assistant".equals(m.metadata().get("role"))
+                ? AiMessage.from(m.text())
+                : UserMessage.from(m.text()));
+      }
+      return out;
+    } finally {
+      lock.unlock();
     }
-    List<ChatMessage> out = new ArrayList<>();
-    for (Memory m : working(scopes.scopeOf(memoryId))) {
-      out.add(
-          "assistant".equals(m.metadata().get("role"))
-              ? AiMessage.from(m.text())
-              : UserMessage.from(m.text()));
-    }
-    return out;
   }
 
   @Override
   public void updateMessages(Object memoryId, List<ChatMessage> messages) {
     Scope session = scopes.scopeOf(memoryId);
-    List<Message> incoming = new ArrayList<>();
-    for (ChatMessage m : messages) {
-      Message converted = convert(m);
-      if (converted != null) {
-        incoming.add(converted);
+    List<Message> incoming = storable(messages);
+    ReentrantLock lock = lockOf(session);
+    lock.lock();
+    try {
+      List<Memory> stored = working(session);
+      int overlap = overlap(stored, incoming);
+      List<Message> fresh = incoming.subList(overlap, incoming.size());
+      if (!fresh.isEmpty()) {
+        store.add(
+            AddRequest.builder(session)
+                .messages(fresh)
+                .tier(Tier.WORKING)
+                .infer(false)
+                .actor("chat-memory")
+                .build());
       }
+      windows.put(session, List.copyOf(messages));
+    } finally {
+      lock.unlock();
     }
-    List<Memory> stored = working(session);
-    int overlap = overlap(stored, incoming);
-    List<Message> fresh = incoming.subList(overlap, incoming.size());
-    if (!fresh.isEmpty()) {
-      store.add(
-          AddRequest.builder(session)
-              .messages(fresh)
-              .tier(Tier.WORKING)
-              .infer(false)
-              .actor("chat-memory")
-              .build());
-    }
-    windows.put(memoryId, List.copyOf(messages));
   }
 
   @Override
   public void deleteMessages(Object memoryId) {
-    windows.remove(memoryId);
     Scope session = scopes.scopeOf(memoryId);
-    for (Memory m : working(session)) {
-      store.delete(session, m.id(), "chat memory cleared");
+    ReentrantLock lock = lockOf(session);
+    lock.lock();
+    try {
+      windows.remove(session);
+      for (Memory m : working(session)) {
+        store.delete(session, m.id(), "chat memory cleared");
+      }
+    } finally {
+      lock.unlock();
     }
+  }
+
+  private static ReentrantLock lockOf(Scope session) {
+    return LOCKS[Math.floorMod(session.hashCode(), LOCKS.length)];
+  }
+
+  /**
+   * Whether a cached window still describes the store: its storable messages are exactly the last
+   * working memories of the session (the window slides, so older ones may be missing from it).
+   */
+  private static boolean agrees(List<ChatMessage> window, List<Memory> stored) {
+    List<Message> kept = storable(window);
+    if (kept.isEmpty()) {
+      return stored.isEmpty();
+    }
+    return kept.size() <= stored.size() && overlap(stored, kept) == kept.size();
+  }
+
+  private static List<Message> storable(List<ChatMessage> messages) {
+    List<Message> out = new ArrayList<>();
+    for (ChatMessage m : messages) {
+      Message converted = convert(m);
+      if (converted != null) {
+        out.add(converted);
+      }
+    }
+    return out;
   }
 
   /** The session's active working memories, oldest first. */

@@ -15,14 +15,28 @@ import java.util.Objects;
  * Recalls a user's memories for an AI service: plug it into {@code AiServices.builder(...)
  * .contentRetriever(...)} and each user message is answered with that user's relevant memories
  * injected into the prompt. The user is the service's {@code @MemoryId}, mapped by {@link
- * ChatScopes}; no other user's memory can be retrieved.
+ * ChatScopes}; no other user's memory can be retrieved. The service method must declare a
+ * {@code @MemoryId} parameter: without one langchain4j passes the id {@code "default"} for every
+ * caller, which the default mapping refuses (use {@link ChatScopes#sharedUser(String)} for a
+ * single-user application).
  *
  * {@snippet :
+ * interface Assistant {
+ *   String chat(@MemoryId String userId, @UserMessage String message);
+ * }
+ *
+ * EngramChatMemoryStore chatStore = new EngramChatMemoryStore(memory);
  * Assistant assistant = AiServices.builder(Assistant.class)
  *     .chatModel(model)
+ *     .chatMemoryProvider(id -> MessageWindowChatMemory.builder()
+ *         .id(id).maxMessages(10).chatMemoryStore(chatStore).build())
  *     .contentRetriever(EngramContentRetriever.builder(memory).build())
  *     .build();
  * }
+ *
+ * <p>By default the current chat's own working memories (the messages {@link EngramChatMemoryStore}
+ * keeps for this session) are not recalled: the chat window already carries them, and injecting
+ * them again would only repeat the conversation back to the model.
  */
 public final class EngramContentRetriever implements ContentRetriever {
   private final MemoryStore store;
@@ -31,6 +45,7 @@ public final class EngramContentRetriever implements ContentRetriever {
   private final double minScore;
   private final Filter filter;
   private final boolean includeDates;
+  private final boolean includeCurrentChat;
 
   private EngramContentRetriever(Builder b) {
     this.store = b.store;
@@ -39,6 +54,7 @@ public final class EngramContentRetriever implements ContentRetriever {
     this.minScore = b.minScore;
     this.filter = b.filter;
     this.includeDates = b.includeDates;
+    this.includeCurrentChat = b.includeCurrentChat;
   }
 
   /** A builder over {@code store}. */
@@ -57,16 +73,14 @@ public final class EngramContentRetriever implements ContentRetriever {
     if (query.text() == null || query.text().isBlank()) {
       return List.of();
     }
-    String text =
-        query.text().length() > SearchRequest.MAX_QUERY_LENGTH
-            ? query.text().substring(0, SearchRequest.MAX_QUERY_LENGTH)
-            : query.text();
+    String text = Queries.truncate(query.text());
+    Filter f = includeCurrentChat ? filter : Queries.outsideChat(filter, scopes.scopeOf(memoryId));
     List<SearchHit> hits =
         store.search(
             SearchRequest.builder(scopes.ownerOf(memoryId), text)
                 .limit(limit)
                 .minScore(minScore)
-                .filter(filter)
+                .filter(f)
                 .build());
     List<Content> out = new ArrayList<>(hits.size());
     for (SearchHit h : hits) {
@@ -89,6 +103,7 @@ public final class EngramContentRetriever implements ContentRetriever {
     private double minScore;
     private Filter filter = Filter.all();
     private boolean includeDates = true;
+    private boolean includeCurrentChat;
 
     private Builder(MemoryStore store) {
       this.store = Objects.requireNonNull(store, "store must not be null");
@@ -130,6 +145,15 @@ public final class EngramContentRetriever implements ContentRetriever {
      */
     public Builder includeDates(boolean includeDates) {
       this.includeDates = includeDates;
+      return this;
+    }
+
+    /**
+     * Sets whether the current chat's own working memories (this session's messages, which the chat
+     * window already holds) may be recalled; default false.
+     */
+    public Builder includeCurrentChat(boolean includeCurrentChat) {
+      this.includeCurrentChat = includeCurrentChat;
       return this;
     }
 

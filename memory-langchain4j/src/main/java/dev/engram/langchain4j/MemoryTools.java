@@ -7,6 +7,7 @@ import dev.engram.MemoryStore;
 import dev.engram.MemoryUpdate;
 import dev.engram.SearchHit;
 import dev.engram.SearchRequest;
+import dev.engram.filter.Filter;
 import dev.engram.memory.Kind;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
@@ -22,7 +23,9 @@ import java.util.Objects;
  * Memory tools an agent calls itself (Letta / LangMem style): remember, recall, update, forget.
  * Give an instance to {@code AiServices.builder(...).tools(...)}. The user is always the service's
  * {@code @MemoryId}, never an argument the model chooses, so a model cannot reach another user's
- * memory: an id from another scope is simply "not found".
+ * memory: an id from another scope is simply "not found". Bad arguments from the model (an empty or
+ * malformed id, an over-long text) come back to it as a short message, never as an exception; an
+ * over-long recall query is cut to {@link SearchRequest#MAX_QUERY_LENGTH} characters.
  */
 public final class MemoryTools {
   private final MemoryStore store;
@@ -69,15 +72,24 @@ public final class MemoryTools {
     }
   }
 
-  /** Searches memory. */
+  /** Searches memory, leaving out the asking chat's own messages (its window holds them). */
   @Tool(
       "Search your long-term memory of the user. Returns matching memories with their ids and dates.")
   public String recall(@ToolMemoryId Object memoryId, @P("what to look for") String query) {
     if (query == null || query.isBlank()) {
       return "Nothing to search for: the query was empty.";
     }
-    List<SearchHit> hits =
-        store.search(SearchRequest.builder(scopes.ownerOf(memoryId), query).limit(5).build());
+    List<SearchHit> hits;
+    try {
+      hits =
+          store.search(
+              SearchRequest.builder(scopes.ownerOf(memoryId), Queries.truncate(query))
+                  .filter(Queries.outsideChat(Filter.all(), scopes.scopeOf(memoryId)))
+                  .limit(5)
+                  .build());
+    } catch (IllegalArgumentException e) {
+      return "Nothing searched: " + e.getMessage();
+    }
     if (hits.isEmpty()) {
       return "No memories match.";
     }

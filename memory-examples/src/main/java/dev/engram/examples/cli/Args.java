@@ -14,13 +14,19 @@ final class Args {
   private final List<String> positionals = new ArrayList<>();
 
   /**
-   * Parses {@code args} against the allowed options.
+   * Parses {@code args} of {@code command} against the options it takes.
    *
    * @param valued options that take a value
    * @param flags options that take none
-   * @throws UsageException naming an unknown option or a missing value
+   * @param elsewhere options other commands take, reported as not applying to this one
+   * @throws UsageException naming an unknown or inapplicable option or a missing value
    */
-  static Args parse(List<String> args, Set<String> valued, Set<String> flags) {
+  static Args parse(
+      String command,
+      List<String> args,
+      Set<String> valued,
+      Set<String> flags,
+      Set<String> elsewhere) {
     Args a = new Args();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -49,8 +55,18 @@ final class Args {
             value = args.get(++i);
           }
           a.options.put(name, value);
+        } else if (elsewhere.contains(name)) {
+          throw new UsageException(
+              "--"
+                  + name
+                  + " does not apply to "
+                  + command
+                  + " (see engram "
+                  + command
+                  + " --help)");
         } else {
-          throw new UsageException("unknown option --" + name + " (see --help)");
+          throw new UsageException(
+              "unknown option --" + name + " (see engram " + command + " --help)");
         }
       } else {
         a.positionals.add(arg);

@@ -2,6 +2,8 @@ package dev.engram.examples.cli;
 
 import dev.engram.AddRequest;
 import dev.engram.AddResult;
+import dev.engram.Engram;
+import dev.engram.EngramException;
 import dev.engram.MemoryStore;
 import dev.engram.Message;
 import dev.engram.Page;
@@ -27,10 +29,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -41,6 +43,19 @@ import java.util.UUID;
 final class Chat {
   private static final int RECALL = 5;
   private static final int HISTORY_TURNS = 10;
+  private static final int SHOWN_MEMORIES = 10;
+
+  /**
+   * In recall-only mode a memory is offered only when what was said matches it in words and in
+   * meaning: the embedded store's {@code fused} relevance signal (lexical and vector relevance,
+   * before conversation boosts; retention and importance never count) must reach this. A match by
+   * meaning alone scores at most 0.5, and by meaning alone something always comes top — for "hello
+   * there" too — so it is not offered.
+   */
+  static final double RECALL_ONLY_MIN_FUSED = 0.75;
+
+  /** The same rule on the blended relevance, for a backend that reports no {@code fused} signal. */
+  static final double RECALL_ONLY_MIN_RELEVANCE = 0.5;
 
   private final Stores stores;
   private final InputStream in;
@@ -55,8 +70,15 @@ final class Chat {
   }
 
   int run(List<String> rest) throws IOException {
-    Args a = Args.parse(rest, Cli.STORE_OPTIONS, Set.of("show-recall"));
-    boolean llm = !Stores.llmKind(a).equals("none");
+    Args a = Cli.parse("chat", rest);
+    if (!a.positionals().isEmpty()) {
+      throw new UsageException(
+          "chat takes no arguments, got '"
+              + a.positionals().get(0)
+              + "' (type in the chat instead)");
+    }
+    String kind = stores.llmKind(a);
+    boolean llm = !kind.equals("none");
     ChatModel model = llm ? stores.chatModel(a) : null;
     String session =
         a.get(
@@ -79,11 +101,7 @@ final class Chat {
               + session);
       out.println(
           llm
-              ? "Mode: assistant ("
-                  + Stores.llmKind(a)
-                  + " "
-                  + a.get("model", "default model")
-                  + ") with long-term memory."
+              ? "Mode: assistant (" + kind + " " + stores.modelName(a) + ") with long-term memory."
               : "Mode: RECALL-ONLY — no LLM is configured, so I do not generate replies: I store what you say"
                   + " and answer with what I remember. Start with --llm openai or --llm ollama for an assistant.");
       out.println("Commands: /why (show recall and storage), /memories, /forget ID, /help, /quit");
@@ -107,64 +125,110 @@ final class Chat {
           show = command(line, store, owner, show);
           continue;
         }
-        List<SearchHit> recalled =
-            store.search(SearchRequest.builder(owner, line).limit(RECALL).explain(true).build());
-        if (show) {
-          out.println(recalled.isEmpty() ? "  recalled: nothing" : "  recalled:");
-          for (SearchHit h : recalled) {
-            out.printf(
-                Locale.ROOT, "    %.3f %s%n           %s%n", h.score(), h.text(), h.explanation());
-          }
+        int bytes = line.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > Engram.Builder.DEFAULT_MAX_TEXT_BYTES) {
+          err.println(
+              "engram: that message is "
+                  + bytes
+                  + " bytes; at most "
+                  + Engram.Builder.DEFAULT_MAX_TEXT_BYTES
+                  + " can be remembered, so it was not sent or stored — split it up");
+          continue;
         }
-        AddResult stored;
-        if (llm) {
-          String reply = reply(model, recalled, conversation, line);
-          if (reply == null) {
-            // No reply to remember; what the user said is kept verbatim.
-            stored =
-                store.add(
-                    AddRequest.builder(here)
-                        .message(Message.user(line).withName(owner.userId()))
-                        .infer(false)
-                        .build());
-          } else {
-            out.println("assistant: " + reply);
-            conversation.add(UserMessage.from(line));
-            conversation.add(AiMessage.from(reply));
-            stored =
-                store.add(
-                    AddRequest.builder(here)
-                        .message(Message.user(line).withName(owner.userId()))
-                        .message(Message.assistant(reply))
-                        .build());
-          }
-        } else {
-          out.println(recallOnlyReply(recalled));
-          stored =
-              store.add(
-                  AddRequest.builder(here)
-                      .message(Message.user(line).withName(owner.userId()))
-                      .infer(false)
-                      .build());
-        }
-        if (show) {
-          for (HistoryEvent e : stored.events()) {
-            out.println(
-                "  stored: "
-                    + e.type()
-                    + " "
-                    + e.memoryId()
-                    + " "
-                    + (e.after() == null ? "" : e.after().text()));
-          }
-          if (!stored.pipeline().detail().isEmpty()) {
-            out.println(
-                "  pipeline: " + stored.pipeline().status() + " — " + stored.pipeline().detail());
-          }
+        try {
+          turn(store, model, owner, here, conversation, line, show);
+        } catch (EngramException e) {
+          throw e; // the store itself failed: the chat cannot go on
+        } catch (RuntimeException e) {
+          // This turn failed before anything of it was stored; the chat goes on.
+          err.println(
+              "engram: this message could not be handled ("
+                  + (e instanceof IllegalArgumentException
+                      ? ""
+                      : e.getClass().getSimpleName() + ": ")
+                  + Cli.oneLine(e.getMessage())
+                  + "); nothing of it was stored");
         }
       }
     }
     return 0;
+  }
+
+  private void turn(
+      MemoryStore store,
+      ChatModel model,
+      Scope owner,
+      Scope here,
+      List<ChatMessage> conversation,
+      String line,
+      boolean show) {
+    List<SearchHit> recalled =
+        store.search(SearchRequest.builder(owner, query(line)).limit(RECALL).explain(true).build());
+    if (show) {
+      out.println(recalled.isEmpty() ? "  recalled: nothing" : "  recalled:");
+      for (SearchHit h : recalled) {
+        out.printf(
+            Locale.ROOT, "    %.3f %s%n           %s%n", h.score(), h.text(), h.explanation());
+      }
+    }
+    AddResult stored;
+    if (model != null) {
+      String reply = reply(model, recalled, conversation, line);
+      if (reply == null) {
+        // No reply to remember; what the user said is kept verbatim.
+        stored =
+            store.add(
+                AddRequest.builder(here)
+                    .message(Message.user(line).withName(owner.userId()))
+                    .infer(false)
+                    .build());
+      } else {
+        out.println("assistant: " + reply);
+        conversation.add(UserMessage.from(line));
+        conversation.add(AiMessage.from(reply));
+        stored =
+            store.add(
+                AddRequest.builder(here)
+                    .message(Message.user(line).withName(owner.userId()))
+                    .message(Message.assistant(reply))
+                    .build());
+      }
+    } else {
+      out.println(recallOnlyReply(recalled));
+      stored =
+          store.add(
+              AddRequest.builder(here)
+                  .message(Message.user(line).withName(owner.userId()))
+                  .infer(false)
+                  .build());
+    }
+    if (show) {
+      for (HistoryEvent e : stored.events()) {
+        out.println(
+            "  stored: "
+                + e.type()
+                + " "
+                + e.memoryId()
+                + " "
+                + (e.after() == null ? "" : e.after().text()));
+      }
+      if (!stored.pipeline().detail().isEmpty()) {
+        out.println(
+            "  pipeline: "
+                + stored.pipeline().status()
+                + " — "
+                + Cli.oneLine(stored.pipeline().detail()));
+      }
+    }
+  }
+
+  /** What is searched for a line: its beginning if it is longer than a query may be. */
+  static String query(String line) {
+    if (line.length() <= SearchRequest.MAX_QUERY_LENGTH) {
+      return line;
+    }
+    int end = SearchRequest.MAX_QUERY_LENGTH;
+    return line.substring(0, Character.isHighSurrogate(line.charAt(end - 1)) ? end - 1 : end);
   }
 
   private boolean command(String line, MemoryStore store, Scope owner, boolean show) {
@@ -178,15 +242,35 @@ final class Chat {
         return !show;
       }
       case "/memories" -> {
-        Page<Memory> page =
-            store.list(
-                owner, Filter.eq("status", "active"), PageRequest.first(PageRequest.MAX_LIMIT));
-        List<Memory> items = page.items();
-        for (Memory m : items.subList(Math.max(0, items.size() - 10), items.size())) {
-          out.println("  " + m.id() + "  " + m.text());
+        // Listings run oldest first: page to the end and keep the newest.
+        ArrayDeque<Memory> newest = new ArrayDeque<>(SHOWN_MEMORIES);
+        long total = 0;
+        PageRequest page = PageRequest.first(PageRequest.MAX_LIMIT);
+        while (true) {
+          Page<Memory> p = store.list(owner, Filter.eq("status", "active"), page);
+          for (Memory m : p.items()) {
+            if (newest.size() == SHOWN_MEMORIES) {
+              newest.removeFirst();
+            }
+            newest.addLast(m);
+            total++;
+          }
+          if (!p.hasNext()) {
+            break;
+          }
+          page = page.next(p);
         }
-        if (items.isEmpty()) {
+        if (total == 0) {
           out.println("  (no memories yet)");
+        } else {
+          out.println(
+              "  "
+                  + (total > SHOWN_MEMORIES
+                      ? "the " + SHOWN_MEMORIES + " newest of " + total + " memories, newest first:"
+                      : total + " memor" + (total == 1 ? "y" : "ies") + ", newest first:"));
+          newest
+              .descendingIterator()
+              .forEachRemaining(m -> out.println("  " + m.id() + "  " + m.text()));
         }
       }
       case "/forget" -> {
@@ -207,8 +291,15 @@ final class Chat {
     return show;
   }
 
+  private static boolean relevantEnough(SearchHit h) {
+    Double fused = h.explanation().signals().get("fused");
+    return fused != null
+        ? fused >= RECALL_ONLY_MIN_FUSED
+        : h.explanation().relevance() >= RECALL_ONLY_MIN_RELEVANCE;
+  }
+
   private static String recallOnlyReply(List<SearchHit> recalled) {
-    List<SearchHit> facts = recalled.stream().filter(h -> h.score() > 0).toList();
+    List<SearchHit> facts = recalled.stream().filter(Chat::relevantEnough).toList();
     if (facts.isEmpty()) {
       return "memory: I don't remember anything about that yet. (stored what you said)";
     }
@@ -255,11 +346,12 @@ final class Chat {
       }
       return text.strip();
     } catch (RuntimeException e) {
+      String why = Cli.oneLine(e.getMessage());
       err.println(
           "engram: the LLM call failed ("
               + e.getClass().getSimpleName()
               + ": "
-              + e.getMessage()
+              + (why.length() <= 200 ? why : why.substring(0, 197) + "...")
               + "); what you said is stored");
       return null;
     }

@@ -10,29 +10,31 @@ import dev.engram.MaintenanceReport;
 import dev.engram.MemoryStore;
 import dev.engram.Page;
 import dev.engram.PageRequest;
+import dev.engram.PipelineOutcome;
 import dev.engram.SearchHit;
 import dev.engram.SearchRequest;
 import dev.engram.StoreStats;
 import dev.engram.examples.eval.Locomo;
 import dev.engram.examples.eval.LocomoEval;
 import dev.engram.filter.Filter;
+import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
-import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import dev.engram.spi.MemoryCodec;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,32 +45,90 @@ import java.util.Set;
  * streams and returns an exit code. Errors are one line on stderr, never a stack trace.
  */
 public final class Cli {
-  static final Set<String> STORE_OPTIONS =
-      Set.of("store", "user", "agent", "session", "llm", "base-url", "model");
+  /** Whose memory: the options of every command that reads or writes one. */
+  private static final Set<String> SCOPE = Set.of("store", "user", "agent", "session");
+
+  /** The LLM, for the commands that use one. */
+  private static final Set<String> LLM = Set.of("llm", "base-url", "model");
+
+  /** The options a command takes. */
+  private record Spec(Set<String> valued, Set<String> flags) {}
+
+  /** Each command's own options: a flag a command does not use is an error, never ignored. */
+  private static final Map<String, Spec> SPECS =
+      Map.ofEntries(
+          Map.entry(
+              "add",
+              new Spec(
+                  union(SCOPE, LLM, Set.of("tag", "importance", "source", "file")),
+                  Set.of("raw", "json", "progress"))),
+          Map.entry(
+              "search",
+              new Spec(
+                  union(SCOPE, Set.of("limit", "min-score")),
+                  Set.of("explain", "json", "include-archived", "expand-links"))),
+          Map.entry(
+              "list", new Spec(union(SCOPE, Set.of("status", "tier", "limit")), Set.of("json"))),
+          Map.entry("history", new Spec(SCOPE, Set.of("json"))),
+          Map.entry("forget", new Spec(union(SCOPE, Set.of("reason")), Set.of("json"))),
+          Map.entry("purge", new Spec(SCOPE, Set.of("all", "yes", "json"))),
+          Map.entry("stats", new Spec(SCOPE, Set.of("all", "json"))),
+          Map.entry("maintain", new Spec(Set.of("store"), Set.of("json"))),
+          Map.entry("reindex", new Spec(Set.of("store"), Set.of("json", "progress"))),
+          Map.entry("chat", new Spec(union(SCOPE, LLM), Set.of("show-recall"))),
+          Map.entry("demo", new Spec(Set.of("store"), Set.of())),
+          Map.entry(
+              "eval locomo",
+              new Spec(
+                  Set.of("data", "out", "k", "limit-conversations", "store", "fusion"),
+                  Set.of("progress"))),
+          Map.entry(
+              "eval locomo-qa",
+              new Spec(
+                  union(
+                      LLM,
+                      Set.of("data", "out", "k", "limit-conversations", "store", "judge-model")),
+                  Set.of("pipeline", "progress"))));
+
+  private static final Set<String> EVERY_OPTION =
+      SPECS.values().stream()
+          .flatMap(s -> java.util.stream.Stream.concat(s.valued().stream(), s.flags().stream()))
+          .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Lucene announces at INFO through java.util.logging which vector implementation it uses, on
+   * every run; only its warnings are worth a user's attention. Held here so the level is not lost
+   * when the logger is garbage-collected.
+   */
+  private static final java.util.logging.Logger LUCENE_LOG =
+      java.util.logging.Logger.getLogger("org.apache.lucene");
 
   private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
-  private final Map<String, String> env;
   private final Stores stores;
 
-  /** A CLI over the given streams and environment, opening stores with {@code stores}. */
-  public Cli(
-      InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Stores stores) {
+  /** A CLI over the given streams, opening stores and models with {@code stores}. */
+  public Cli(InputStream in, PrintStream out, PrintStream err, Stores stores) {
     this.in = in;
     this.out = out;
     this.err = err;
-    this.env = env;
     this.stores = stores;
   }
 
   /** Entry point of the runnable jar. */
   public static void main(String[] args) {
-    int code =
-        new Cli(System.in, System.out, System.err, System.getenv(), new Stores(System.getenv()))
-            .run(args);
+    LUCENE_LOG.setLevel(java.util.logging.Level.WARNING);
+    int code = new Cli(System.in, System.out, System.err, new Stores(System.getenv())).run(args);
     System.exit(code);
+  }
+
+  /** Parses the arguments of {@code command} against its own options. */
+  static Args parse(String command, List<String> rest) {
+    Spec spec = SPECS.get(command);
+    return Args.parse(command, rest, spec.valued(), spec.flags(), EVERY_OPTION);
   }
 
   /** Runs one command line; returns the process exit code. */
@@ -97,6 +157,7 @@ public final class Cli {
         case "purge" -> purge(rest);
         case "stats" -> stats(rest);
         case "maintain" -> maintain(rest);
+        case "reindex" -> reindex(rest);
         case "chat" -> new Chat(stores, in, out, err).run(rest);
         case "demo" -> new Demo(out).run(rest);
         case "eval" -> eval(rest);
@@ -104,83 +165,194 @@ public final class Cli {
             throw new UsageException("unknown command '" + command + "' (see engram --help)");
       };
     } catch (UsageException e) {
-      err.println("engram: " + e.getMessage());
+      err.println("engram: " + oneLine(e.getMessage()));
       return 2;
     } catch (IllegalArgumentException | IllegalStateException | EngramException e) {
-      err.println("engram: " + e.getMessage());
+      err.println("engram: " + oneLine(e.getMessage()));
       return 1;
     } catch (IOException e) {
-      err.println("engram: " + e.getMessage());
+      err.println("engram: " + describe(e));
+      return 1;
+    } catch (UncheckedIOException e) {
+      err.println("engram: " + describe(e.getCause()));
       return 1;
     } catch (RuntimeException e) {
-      err.println("engram: unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      err.println(
+          "engram: unexpected " + e.getClass().getSimpleName() + ": " + oneLine(e.getMessage()));
       return 1;
     }
   }
 
-  private static Set<String> with(Set<String> base, String... more) {
-    java.util.HashSet<String> s = new java.util.HashSet<>(base);
-    s.addAll(Arrays.asList(more));
-    return s;
+  /**
+   * A message as one line: errors from libraries may span several (a parser's location, an HTTP
+   * error's JSON body), and a terminal shows one line best. Long ones are cut.
+   */
+  static String oneLine(String message) {
+    if (message == null || message.isBlank()) {
+      return "(no message)";
+    }
+    String line = message.strip().replaceAll("\\s*\\R\\s*", " ");
+    return line.length() <= 400 ? line : line.substring(0, 397) + "...";
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file: " + e.getMessage();
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied: " + e.getMessage();
+    }
+    if (e instanceof FileAlreadyExistsException) {
+      return "already exists: " + e.getMessage();
+    }
+    return oneLine(e.getMessage());
+  }
+
+  @SafeVarargs
+  private static Set<String> union(Set<String>... sets) {
+    Set<String> s = new HashSet<>();
+    for (Set<String> x : sets) {
+      s.addAll(x);
+    }
+    return Set.copyOf(s);
+  }
+
+  /** Whether to draw a progress bar on stderr: asked for, or a person is watching. */
+  private static boolean progress(Args a) {
+    return a.has("progress") || Terminal.interactive();
   }
 
   // ------------------------------------------------------------------------------------ add
 
-  private int add(List<String> rest) {
-    Args a =
-        Args.parse(rest, with(STORE_OPTIONS, "tag", "importance", "source"), Set.of("raw", "json"));
-    if (a.positionals().isEmpty()) {
-      throw new UsageException("add needs the text to remember, e.g. engram add \"I like tea\"");
+  private int add(List<String> rest) throws IOException {
+    Args a = parse("add", rest);
+    if (a.has("file") == !a.positionals().isEmpty()) {
+      throw new UsageException(
+          a.has("file")
+              ? "add takes the text or --file F, not both"
+              : "add needs the text to remember, e.g. engram add \"I like tea\" (or --file F)");
     }
-    boolean raw = a.has("raw") || Stores.llmKind(a).equals("none");
+    boolean raw = a.has("raw") || stores.llmKind(a).equals("none");
+    List<String> texts =
+        a.has("file") ? Ingest.read(a.get("file"), in) : List.of(String.join(" ", a.positionals()));
     try (MemoryStore store = stores.open(a, !raw)) {
-      AddRequest.Builder b =
-          AddRequest.builder(stores.scope(a)).text(String.join(" ", a.positionals())).infer(!raw);
-      if (a.has("tag")) {
-        b.tag(a.get("tag"));
+      LocomoEval.Progress bar = a.has("file") && progress(a) ? new LocomoEval.Progress(err) : null;
+      List<AddResult> results = new ArrayList<>(texts.size());
+      for (String text : texts) {
+        AddRequest.Builder b = AddRequest.builder(stores.scope(a)).text(text).infer(!raw);
+        if (a.has("tag")) {
+          b.tag(a.get("tag"));
+        }
+        if (a.has("source")) {
+          b.source(a.get("source"));
+        }
+        if (a.has("importance")) {
+          b.importance(parseDouble("importance", a.get("importance")));
+        }
+        results.add(store.add(b.build()));
+        if (bar != null) {
+          bar.update("add", results.size(), texts.size());
+        }
       }
-      if (a.has("source")) {
-        b.source(a.get("source"));
+      if (bar != null) {
+        bar.finish();
       }
-      if (a.has("importance")) {
-        b.importance(parseDouble("importance", a.get("importance")));
-      }
-      AddResult r = store.add(b.build());
       if (a.has("json")) {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode events = root.putArray("events");
-        r.events().forEach(e -> events.add(MemoryCodec.toTree(e)));
-        root.put("pipeline", r.pipeline().status().name());
-        root.put("detail", r.pipeline().detail());
-        out.println(root.toPrettyString());
+        out.println((a.has("file") ? addJson(results) : addJson(results.get(0))).toPrettyString());
+      } else if (a.has("file")) {
+        printFileSummary(a.get("file"), results);
       } else {
-        for (HistoryEvent e : r.events()) {
-          out.printf(
-              Locale.ROOT,
-              "%-10s %s  %s%n",
-              e.type(),
-              e.memoryId(),
-              e.after() == null ? "" : e.after().text());
-        }
-        switch (r.pipeline().status()) {
-          case FELL_BACK ->
-              out.println(
-                  "pipeline failed (" + r.pipeline().detail() + "); stored the text verbatim");
-          case APPLIED -> {
-            r.pipeline().notes().forEach(n -> out.println("note: " + n));
-            out.printf(
-                Locale.ROOT,
-                "pipeline: %d call(s), %d input + %d output tokens, %d ms%n",
-                r.pipeline().usage().llmCalls(),
-                r.pipeline().usage().inputTokens(),
-                r.pipeline().usage().outputTokens(),
-                r.pipeline().usage().elapsed().toMillis());
-          }
-          case NOT_RUN -> {}
-        }
+        printAdd(results.get(0));
       }
     }
     return 0;
+  }
+
+  private static ObjectNode addJson(AddResult r) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode events = root.putArray("events");
+    r.events().forEach(e -> events.add(MemoryCodec.toTree(e)));
+    root.put("pipeline", r.pipeline().status().name());
+    root.put("detail", r.pipeline().detail());
+    return root;
+  }
+
+  private static ObjectNode addJson(List<AddResult> results) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("entries", results.size());
+    ArrayNode events = root.putArray("events");
+    long fellBack = 0;
+    for (AddResult r : results) {
+      r.events().forEach(e -> events.add(MemoryCodec.toTree(e)));
+      fellBack += r.pipeline().status() == PipelineOutcome.Status.FELL_BACK ? 1 : 0;
+    }
+    root.put("pipelineFellBack", fellBack);
+    return root;
+  }
+
+  private void printAdd(AddResult r) {
+    for (HistoryEvent e : r.events()) {
+      out.printf(
+          Locale.ROOT,
+          "%-10s %s  %s%n",
+          e.type(),
+          e.memoryId(),
+          e.after() == null ? "" : e.after().text());
+    }
+    switch (r.pipeline().status()) {
+      case FELL_BACK ->
+          out.println(
+              "pipeline failed (" + oneLine(r.pipeline().detail()) + "); stored the text verbatim");
+      case APPLIED -> {
+        r.pipeline().notes().forEach(n -> out.println("note: " + n));
+        out.printf(
+            Locale.ROOT,
+            "pipeline: %d call(s), %d input + %d output tokens, %d ms%n",
+            r.pipeline().usage().llmCalls(),
+            r.pipeline().usage().inputTokens(),
+            r.pipeline().usage().outputTokens(),
+            r.pipeline().usage().elapsed().toMillis());
+      }
+      case NOT_RUN -> {}
+    }
+  }
+
+  private static String pastTense(EventType type) {
+    return switch (type) {
+      case ADD -> "added";
+      case LINK -> "linked";
+      case PROMOTE -> "moved tier";
+      case PURGE -> "purged";
+      default -> type.name().toLowerCase(Locale.ROOT) + "d";
+    };
+  }
+
+  private void printFileSummary(String file, List<AddResult> results) {
+    Map<EventType, Integer> byType = new java.util.EnumMap<>(EventType.class);
+    int fellBack = 0;
+    long calls = 0;
+    for (AddResult r : results) {
+      r.events().forEach(e -> byType.merge(e.type(), 1, Integer::sum));
+      fellBack += r.pipeline().status() == PipelineOutcome.Status.FELL_BACK ? 1 : 0;
+      calls += r.pipeline().usage().llmCalls();
+    }
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%s: %d entr%s",
+                file.equals("-") ? "stdin" : file,
+                results.size(),
+                results.size() == 1 ? "y" : "ies"));
+    byType.forEach((type, n) -> sb.append(", ").append(n).append(' ').append(pastTense(type)));
+    out.println(sb);
+    if (calls > 0 || fellBack > 0) {
+      out.println(
+          "pipeline: "
+              + calls
+              + " call(s)"
+              + (fellBack > 0 ? "; failed for " + fellBack + " entries, stored verbatim" : ""));
+    }
   }
 
   private static double parseDouble(String name, String v) {
@@ -194,11 +366,7 @@ public final class Cli {
   // ------------------------------------------------------------------------------------ search
 
   private int search(List<String> rest) {
-    Args a =
-        Args.parse(
-            rest,
-            with(STORE_OPTIONS, "limit", "min-score"),
-            Set.of("explain", "json", "include-archived", "expand-links"));
+    Args a = parse("search", rest);
     if (a.positionals().isEmpty()) {
       throw new UsageException(
           "search needs a query, e.g. engram search \"what do I like to drink?\"");
@@ -249,7 +417,7 @@ public final class Cli {
   // ------------------------------------------------------------------------------------ list
 
   private int list(List<String> rest) {
-    Args a = Args.parse(rest, with(STORE_OPTIONS, "status", "tier", "limit"), Set.of("json"));
+    Args a = parse("list", rest);
     try (MemoryStore store = stores.open(a, false)) {
       List<Filter> parts = new ArrayList<>();
       if (a.has("status")) {
@@ -297,7 +465,7 @@ public final class Cli {
   // ------------------------------------------------------------------------------------ history
 
   private int history(List<String> rest) {
-    Args a = Args.parse(rest, STORE_OPTIONS, Set.of("json"));
+    Args a = parse("history", rest);
     MemoryId id = memoryId(a, "history");
     try (MemoryStore store = stores.open(a, false)) {
       List<HistoryEvent> events = store.history(stores.scope(a), id);
@@ -354,20 +522,35 @@ public final class Cli {
   // purge
 
   private int forget(List<String> rest) {
-    Args a = Args.parse(rest, with(STORE_OPTIONS, "reason"), Set.of());
+    Args a = parse("forget", rest);
     MemoryId id = memoryId(a, "forget");
     try (MemoryStore store = stores.open(a, false)) {
       Memory m =
           store.delete(stores.scope(a), id, a.get("reason", "forgotten from the command line"));
-      out.println("forgotten (restorable; `engram purge` erases it): " + m.text());
+      if (a.has("json")) {
+        out.println(MemoryCodec.toTree(m).toPrettyString());
+      } else {
+        out.println("forgotten (restorable; `engram purge` erases it): " + m.text());
+      }
     }
     return 0;
   }
 
   private int purge(List<String> rest) {
-    Args a = Args.parse(rest, STORE_OPTIONS, Set.of("all", "yes"));
+    Args a = parse("purge", rest);
+    if (a.has("all") && (a.has("agent") || a.has("session"))) {
+      throw new UsageException(
+          "purge --all erases a user in every agent and session; it takes no --agent or --session");
+    }
+    if (a.has("yes") && !a.has("all")) {
+      throw new UsageException("--yes confirms purge --all; purge ID needs no confirmation");
+    }
     try (MemoryStore store = stores.open(a, false)) {
+      ObjectNode json = JSON.createObjectNode();
       if (a.has("all")) {
+        if (!a.positionals().isEmpty()) {
+          throw new UsageException("purge --all takes no memory id");
+        }
         if (!a.has("yes")) {
           throw new UsageException(
               "purge --all erases every memory of user '"
@@ -375,13 +558,22 @@ public final class Cli {
                   + "' in every agent and session; add --yes to confirm");
         }
         long n = store.purgeUser(stores.userId(a));
-        out.println("purged " + n + " memories of user " + stores.userId(a));
+        json.put("user", stores.userId(a)).put("purged", n);
+        if (!a.has("json")) {
+          out.println("purged " + n + " memories of user " + stores.userId(a));
+        }
       } else {
         MemoryId id = memoryId(a, "purge");
         if (!store.purge(stores.scope(a), id)) {
           throw new IllegalArgumentException("no memory " + id + " for " + stores.scope(a));
         }
-        out.println("purged " + id + " and the content of its history");
+        json.put("purged", id.value());
+        if (!a.has("json")) {
+          out.println("purged " + id + " and the content of its history");
+        }
+      }
+      if (a.has("json")) {
+        out.println(json.toPrettyString());
       }
     }
     return 0;
@@ -391,7 +583,11 @@ public final class Cli {
   // maintenance
 
   private int stats(List<String> rest) {
-    Args a = Args.parse(rest, STORE_OPTIONS, Set.of("json", "all"));
+    Args a = parse("stats", rest);
+    if (a.has("all") && (a.has("user") || a.has("agent") || a.has("session"))) {
+      throw new UsageException(
+          "stats --all counts the whole store; it takes no --user, --agent or --session");
+    }
     try (MemoryStore store = stores.open(a, false)) {
       StoreStats s = a.has("all") ? store.stats() : store.stats(stores.scope(a));
       if (a.has("json")) {
@@ -433,17 +629,63 @@ public final class Cli {
   }
 
   private int maintain(List<String> rest) {
-    Args a = Args.parse(rest, STORE_OPTIONS, Set.of());
+    Args a = parse("maintain", rest);
+    noPositionals(a, "maintain");
     try (MemoryStore store = stores.open(a, false)) {
       MaintenanceReport r = store.maintain();
-      out.printf(
-          Locale.ROOT,
-          "scanned %d, archived %d, promoted %d%n",
-          r.scanned(),
-          r.archived(),
-          r.promoted());
+      if (a.has("json")) {
+        out.println(
+            JSON.createObjectNode()
+                .put("scanned", r.scanned())
+                .put("archived", r.archived())
+                .put("promoted", r.promoted())
+                .toPrettyString());
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "scanned %d, archived %d, moved tier %d%n",
+            r.scanned(),
+            r.archived(),
+            r.promoted());
+      }
     }
     return 0;
+  }
+
+  private int reindex(List<String> rest) {
+    Args a = parse("reindex", rest);
+    noPositionals(a, "reindex");
+    // The rebuild reports no progress of its own; show that it is still going.
+    Terminal.Spinner spinner =
+        progress(a) ? new Terminal.Spinner(err, "reindexing " + stores.storeDir(a)) : null;
+    long n;
+    try {
+      n = stores.reindex(a);
+    } finally {
+      if (spinner != null) {
+        spinner.close();
+      }
+    }
+    if (a.has("json")) {
+      out.println(JSON.createObjectNode().put("reindexed", n).toPrettyString());
+    } else {
+      out.println(
+          "reindexed "
+              + n
+              + " memor"
+              + (n == 1 ? "y" : "ies")
+              + " in "
+              + stores.storeDir(a)
+              + " (embedding model bge-small-en-v1.5, english analyzer)");
+    }
+    return 0;
+  }
+
+  private static void noPositionals(Args a, String command) {
+    if (!a.positionals().isEmpty()) {
+      throw new UsageException(
+          command + " takes no arguments, got '" + a.positionals().get(0) + "'");
+    }
   }
 
   // ------------------------------------------------------------------------------------ eval
@@ -455,11 +697,7 @@ public final class Cli {
     if (rest.isEmpty() || !rest.get(0).equals("locomo")) {
       throw new UsageException("eval needs a benchmark: engram eval locomo --data FILE --out FILE");
     }
-    Args a =
-        Args.parse(
-            rest.subList(1, rest.size()),
-            Set.of("data", "out", "k", "limit-conversations", "store", "fusion"),
-            Set.of("progress"));
+    Args a = parse("eval locomo", rest.subList(1, rest.size()));
     if (!a.has("data") || !a.has("out")) {
       throw new UsageException("eval locomo needs --data FILE and --out FILE");
     }
@@ -473,7 +711,7 @@ public final class Cli {
     List<Integer> ks = LocomoEval.parseKs(a.get("k", "5,10,25"));
     Path storeDir =
         a.has("store") ? Path.of(a.get("store")) : Files.createTempDirectory("engram-locomo-");
-    boolean progress = a.has("progress") || System.console() != null;
+    boolean progress = progress(a);
     Stores.Opened opened = stores.openForEval(storeDir, a.get("fusion"));
     ObjectNode report;
     try (MemoryStore store = opened.store()) {
@@ -493,24 +731,11 @@ public final class Cli {
   }
 
   private int evalQa(List<String> rest) throws IOException {
-    Args a =
-        Args.parse(
-            rest,
-            Set.of(
-                "data",
-                "out",
-                "k",
-                "limit-conversations",
-                "store",
-                "llm",
-                "base-url",
-                "model",
-                "judge-model"),
-            Set.of("pipeline", "progress"));
+    Args a = parse("eval locomo-qa", rest);
     if (!a.has("data") || !a.has("out")) {
       throw new UsageException("eval locomo-qa needs --data FILE and --out FILE");
     }
-    if (Stores.llmKind(a).equals("none")) {
+    if (stores.llmKind(a).equals("none")) {
       throw new UsageException(
           "eval locomo-qa needs an LLM to answer and judge: add --llm openai or --llm ollama");
     }
@@ -524,14 +749,14 @@ public final class Cli {
     int k = a.intValue("k", 10, 1, 100);
     Path storeDir =
         a.has("store") ? Path.of(a.get("store")) : Files.createTempDirectory("engram-locomo-qa-");
-    boolean progress = a.has("progress") || System.console() != null;
+    boolean progress = progress(a);
     ObjectNode report;
     try (MemoryStore store = stores.openForQa(storeDir, a, a.has("pipeline"))) {
       report =
           new dev.engram.examples.eval.LocomoQa(
                   store,
                   stores.chatModel(a),
-                  stores.chatModel(a, a.get("judge-model", a.get("model"))),
+                  stores.chatModel(a, a.get("judge-model", stores.modelName(a))),
                   a.has("pipeline"),
                   k,
                   progress ? new LocomoEval.Progress(err) : null)
@@ -545,22 +770,5 @@ public final class Cli {
     out.print(dev.engram.examples.eval.LocomoQa.table(report, k));
     out.println("written to " + a.get("out"));
     return 0;
-  }
-
-  /** Reads all of standard input (used by tests of piping). */
-  static String readAll(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        sb.append(line).append('\n');
-      }
-    }
-    return sb.toString();
-  }
-
-  /** The scope a command runs in, for messages. */
-  static String describe(Scope s) {
-    return s.toString();
   }
 }

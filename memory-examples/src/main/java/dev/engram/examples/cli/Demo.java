@@ -50,23 +50,53 @@ final class Demo {
   }
 
   int run(List<String> rest) throws IOException {
-    Args.parse(rest, java.util.Set.of(), java.util.Set.of());
+    Args a = Cli.parse("demo", rest);
+    if (!a.positionals().isEmpty()) {
+      throw new UsageException("demo takes no arguments, got '" + a.positionals().get(0) + "'");
+    }
+    Path keep = a.has("store") ? Path.of(a.get("store")) : null;
+    if (keep != null && Files.exists(keep) && !isEmptyDirectory(keep)) {
+      // The demo writes Maya's conversation under a simulated clock: never into a real store.
+      throw new UsageException(
+          "demo --store needs a new or empty directory to leave the demo's store in, got " + keep);
+    }
     JsonNode script;
     try (InputStream in =
         Demo.class.getResourceAsStream("/dev/engram/examples/demo-conversation.json")) {
       script = new ObjectMapper().readTree(in);
     }
-    Path dir = Files.createTempDirectory("engram-demo-");
+    Path dir = keep == null ? Files.createTempDirectory("engram-demo-") : null;
     try (MemoryStore store =
         Engram.builder()
-            .backend(EmbeddedMemory.backend(dir.resolve("store")).build())
+            .backend(EmbeddedMemory.backend(keep != null ? keep : dir.resolve("store")).build())
             .clock(clock)
             .build()) {
       tour(store, script);
     } finally {
-      Stores.deleteRecursively(dir);
+      if (dir != null) {
+        Stores.deleteRecursively(dir);
+      }
+    }
+    if (keep != null) {
+      out.println();
+      out.println(
+          "The demo's store is in "
+              + keep
+              + ": explore it with  ./engram list --store "
+              + keep
+              + " --user "
+              + script.get("user").asText());
     }
     return 0;
+  }
+
+  private static boolean isEmptyDirectory(Path p) throws IOException {
+    if (!Files.isDirectory(p)) {
+      return false;
+    }
+    try (var entries = Files.list(p)) {
+      return entries.findAny().isEmpty();
+    }
   }
 
   private void tour(MemoryStore store, JsonNode script) {
@@ -225,17 +255,21 @@ final class Demo {
             + store.get(maya, sister.id()).orElseThrow().status().name().toLowerCase(Locale.ROOT)
             + " (archived, not deleted: still listed and restorable)");
     StoreStats stats = store.stats(maya);
-    out.printf(Locale.ROOT, "%n  Maya's memory: %d in all; ", stats.total());
+    StringBuilder counts =
+        new StringBuilder(
+            String.format(Locale.ROOT, "%n  Maya's memory: %d in all;", stats.total()));
     for (Status s : Status.values()) {
-      out.printf(
-          Locale.ROOT, "%s %d  ", s.name().toLowerCase(Locale.ROOT), stats.byStatus().get(s));
+      counts.append(
+          String.format(
+              Locale.ROOT, " %s %d", s.name().toLowerCase(Locale.ROOT), stats.byStatus().get(s)));
     }
-    out.println();
-    out.printf(Locale.ROOT, "  active by tier: ");
+    counts.append(String.format(Locale.ROOT, "%n  active by tier:"));
     for (Tier t : Tier.values()) {
-      out.printf(Locale.ROOT, "%s %d  ", t.name().toLowerCase(Locale.ROOT), stats.byTier().get(t));
+      counts.append(
+          String.format(
+              Locale.ROOT, " %s %d", t.name().toLowerCase(Locale.ROOT), stats.byTier().get(t)));
     }
-    out.println();
+    out.println(counts);
     heading("Done");
     out.println(
         "Try it yourself:  ./engram add \"I like green tea\"  then  ./engram search \"what do I drink?\" --explain");
@@ -273,12 +307,14 @@ final class Demo {
     out.println();
     out.println("  history of \"" + m.text() + "\":");
     for (HistoryEvent e : store.history(scope, m.id())) {
-      out.printf(
-          Locale.ROOT,
-          "    %s %-10s %s%n",
-          day(e.at()),
-          e.type(),
-          e.reason().isEmpty() ? "" : "(" + e.reason() + ")");
+      out.println(
+          String.format(
+                  Locale.ROOT,
+                  "    %s %-10s %s",
+                  day(e.at()),
+                  e.type(),
+                  e.reason().isEmpty() ? "" : "(" + e.reason() + ")")
+              .stripTrailing());
       if (e.type().name().equals("UPDATE")) {
         out.println("               before: " + e.before().text());
         out.println("               after:  " + e.after().text());

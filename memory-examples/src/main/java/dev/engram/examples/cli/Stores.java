@@ -6,6 +6,7 @@ import dev.engram.llm.LlmPipeline;
 import dev.engram.memory.Scope;
 import dev.engram.retrieval.EmbeddedMemory;
 import dev.engram.retrieval.RetrievalConfig;
+import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
@@ -86,30 +87,65 @@ public class Stores {
     return new Opened(store, "embedded Lucene store, embedder " + embedder + ", " + config);
   }
 
-  /** A fresh embedded store for an evaluation with an LLM, with the pipeline when asked. */
+  /**
+   * A fresh embedded store for an evaluation with an LLM. With the pipeline, only what it extracts
+   * is kept ({@code keepEpisodes(false)}), so the answers come from the pipeline's memories and not
+   * from raw turns stored beside them; a session whose pipeline run fails is still stored verbatim
+   * (and counted).
+   */
   MemoryStore openForQa(Path dir, Args a, boolean pipeline) {
     Engram.Builder b = Engram.builder().backend(EmbeddedMemory.backend(dir).build());
     if (pipeline) {
-      b.pipeline(LlmPipeline.builder(chatModel(a)).build()).inferByDefault(false);
+      b.pipeline(LlmPipeline.builder(chatModel(a)).keepEpisodes(false).build())
+          .inferByDefault(false);
     }
     return b.build();
   }
 
-  /** {@code none}, {@code openai} or {@code ollama}. */
-  static String llmKind(Args a) {
-    String kind = a.get("llm", "none").toLowerCase(Locale.ROOT);
+  /**
+   * {@code none}, {@code openai} or {@code ollama}: {@code --llm}, else {@code $ENGRAM_LLM}, else
+   * none. {@code --model} and {@code --base-url} without an LLM are an error, not ignored.
+   */
+  String llmKind(Args a) {
+    String flag = a.get("llm");
+    String raw = flag != null ? flag : env.getOrDefault("ENGRAM_LLM", "none");
+    String kind = raw.strip().toLowerCase(Locale.ROOT);
     if (!kind.equals("none") && !kind.equals("openai") && !kind.equals("ollama")) {
-      throw new UsageException("--llm must be none, openai or ollama, got '" + a.get("llm") + "'");
+      throw new UsageException(
+          (flag != null ? "--llm" : "$ENGRAM_LLM")
+              + " must be none, openai or ollama, got '"
+              + raw
+              + "'");
+    }
+    if (kind.equals("none") && (a.has("model") || a.has("base-url"))) {
+      throw new UsageException(
+          "--"
+              + (a.has("model") ? "model" : "base-url")
+              + " needs an LLM: add --llm openai or"
+              + " --llm ollama (or set $ENGRAM_LLM)");
     }
     return kind;
   }
 
-  /** The chat model the flags describe. */
-  ChatModel chatModel(Args a) {
-    return chatModel(a, a.get("model"));
+  /** The model name: {@code --model}, else {@code $ENGRAM_MODEL}, else the provider's default. */
+  String modelName(Args a) {
+    String name = a.get("model", env.get("ENGRAM_MODEL"));
+    if (name != null && !name.isBlank()) {
+      return name.strip();
+    }
+    return llmKind(a).equals("ollama") ? "llama3.1" : "gpt-4o-mini";
   }
 
-  /** The chat model the flags describe, with another model name (e.g. a judge). */
+  /** The chat model the flags and environment describe. */
+  ChatModel chatModel(Args a) {
+    return chatModel(a, modelName(a));
+  }
+
+  /**
+   * The chat model the flags describe, with another model name (e.g. a judge). Both clients declare
+   * JSON-schema structured output, so the pipeline sends its reply schemas (OpenAI's {@code
+   * response_format} json_schema, Ollama's {@code format}) instead of hoping for JSON.
+   */
   ChatModel chatModel(Args a, String modelName) {
     if (models != null) {
       return models.apply(a);
@@ -125,7 +161,9 @@ public class Stores {
             .baseUrl(
                 a.get("base-url", env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1")))
             .apiKey(key)
-            .modelName(modelName != null ? modelName : "gpt-4o-mini")
+            .modelName(modelName)
+            .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
+            .strictJsonSchema(true)
             .timeout(Duration.ofSeconds(60))
             .maxRetries(2)
             .build();
@@ -134,12 +172,29 @@ public class Stores {
           OllamaChatModel.builder()
               .baseUrl(
                   a.get("base-url", env.getOrDefault("OLLAMA_BASE_URL", "http://localhost:11434")))
-              .modelName(modelName != null ? modelName : "llama3.1")
+              .modelName(modelName)
+              .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
               .timeout(Duration.ofSeconds(120))
               .maxRetries(2)
               .build();
-      default -> throw new UsageException("this needs an LLM: add --llm openai or --llm ollama");
+      default ->
+          throw new UsageException(
+              "this needs an LLM: add --llm openai or --llm ollama (or set $ENGRAM_LLM)");
     };
+  }
+
+  /**
+   * Rebuilds the store's index with the options the command line opens stores with (the default
+   * embedding model and analyzer).
+   *
+   * @return how many memories were rebuilt
+   */
+  long reindex(Args a) {
+    Path dir = storeDir(a);
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("no store at " + dir + " to reindex");
+    }
+    return EmbeddedMemory.reindex(dir, EmbeddedMemory.backend(dir));
   }
 
   static void deleteRecursively(Path p) {

@@ -1,5 +1,7 @@
 package dev.engram.examples.eval;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -49,7 +51,19 @@ public final class Locomo {
 
   /** Reads a LoCoMo-format file. */
   public static List<Conversation> read(Path file) throws IOException {
-    JsonNode root = new ObjectMapper().readTree(file.toFile());
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      throw new IllegalArgumentException(
+          file
+              + " is not valid JSON: "
+              + e.getOriginalMessage()
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+    }
     if (!root.isArray()) {
       throw new IllegalArgumentException(
           file + " is not a LoCoMo file: expected a JSON list of samples");
@@ -95,9 +109,7 @@ public final class Locomo {
       for (JsonNode q : sample.path("qa")) {
         List<String> evidence = new ArrayList<>();
         for (JsonNode e : q.path("evidence")) {
-          Matcher m = EVIDENCE.matcher(e.asText());
-          while (m.find()) {
-            String dia = "D" + Integer.parseInt(m.group(1)) + ":" + Integer.parseInt(m.group(2));
+          for (String dia : evidenceIds(e.asText())) {
             if (ids.contains(dia) && !evidence.contains(dia)) {
               evidence.add(dia);
             }
@@ -111,6 +123,22 @@ public final class Locomo {
         questions.add(new Question(q.path("question").asText(), answer, category, evidence));
       }
       out.add(new Conversation(id, sessions, questions, unusable));
+    }
+    return out;
+  }
+
+  /**
+   * The dialog ids an evidence entry cites, by the data's rule: split on {@code ;}, {@code ,} and
+   * spaces and keep the parts that are exactly {@code D<n>:<n>} ({@code "D8:6; D9:17"} cites two;
+   * {@code "D10:2:3"}, {@code "D"} and {@code "D:11:26"} cite none), normalised.
+   */
+  static List<String> evidenceIds(String entry) {
+    List<String> out = new ArrayList<>();
+    for (String part : entry.split("[;,\\s]+")) {
+      Matcher m = EVIDENCE.matcher(part);
+      if (m.matches()) {
+        out.add("D" + Integer.parseInt(m.group(1)) + ":" + Integer.parseInt(m.group(2)));
+      }
     }
     return out;
   }

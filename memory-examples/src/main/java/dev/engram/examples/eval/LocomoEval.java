@@ -297,7 +297,8 @@ public final class LocomoEval {
       this.out = out;
     }
 
-    void update(String phase, int done, int total) {
+    /** Draws {@code done} of {@code total} for {@code phase}, at most ten times a second. */
+    public void update(String phase, int done, int total) {
       long now = System.nanoTime();
       if (done < total && now - lastDraw < 100_000_000L) {
         return;
@@ -319,7 +320,8 @@ public final class LocomoEval {
       out.flush();
     }
 
-    void finish() {
+    /** Clears the bar. */
+    public void finish() {
       out.print("\r" + " ".repeat(70) + "\r");
       out.flush();
     }

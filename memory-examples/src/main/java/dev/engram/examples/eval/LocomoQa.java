@@ -28,7 +28,9 @@ import java.util.TreeMap;
  * question (categories 1–4) are given to an answering model, and a judge model labels the answer
  * CORRECT or WRONG against the gold answer (J = share of CORRECT). Reports J per category and
  * overall, tokens and latency per question, and — from the same run — recall@k of the gold evidence
- * through the memories' sources, so pipeline-built memory and raw-turn memory can be compared.
+ * through the memories' sources, so pipeline-built memory and raw-turn memory can be compared. A
+ * question whose answering or judging call fails is left out of J and counted under {@code errors};
+ * the run goes on.
  */
 public final class LocomoQa {
   private static final Set<Integer> CATEGORIES = Set.of(1, 2, 3, 4);
@@ -120,6 +122,8 @@ public final class LocomoQa {
     List<Double> totalMs = new ArrayList<>();
     long tokens = 0;
     int asked = 0;
+    int errors = 0;
+    String firstError = null;
     int total =
         conversations.stream()
             .mapToInt(
@@ -154,23 +158,40 @@ public final class LocomoQa {
               .append(h.text())
               .append('\n');
         }
-        ChatResponse answer =
-            answerer.chat(
-                SystemMessage.from(ANSWER_SYSTEM),
-                UserMessage.from(
-                    "Memories:\n" + memories + "\nQuestion: " + q.text() + "\nAnswer:"));
-        String generated =
-            answer.aiMessage().text() == null ? "" : answer.aiMessage().text().strip();
-        ChatResponse verdict =
-            judge.chat(
-                SystemMessage.from(JUDGE_SYSTEM),
-                UserMessage.from(
-                    "Question: "
-                        + q.text()
-                        + "\nGold answer: "
-                        + q.answer()
-                        + "\nGenerated answer: "
-                        + generated));
+        ChatResponse answer;
+        ChatResponse verdict;
+        try {
+          answer =
+              answerer.chat(
+                  SystemMessage.from(ANSWER_SYSTEM),
+                  UserMessage.from(
+                      "Memories:\n" + memories + "\nQuestion: " + q.text() + "\nAnswer:"));
+          String generated =
+              answer.aiMessage().text() == null ? "" : answer.aiMessage().text().strip();
+          verdict =
+              judge.chat(
+                  SystemMessage.from(JUDGE_SYSTEM),
+                  UserMessage.from(
+                      "Question: "
+                          + q.text()
+                          + "\nGold answer: "
+                          + q.answer()
+                          + "\nGenerated answer: "
+                          + generated));
+        } catch (RuntimeException e) {
+          // One failed model call costs one question, not the run.
+          errors++;
+          if (firstError == null) {
+            firstError =
+                e.getClass().getSimpleName()
+                    + ": "
+                    + String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ");
+          }
+          if (progress != null) {
+            progress.update("questions", asked + errors, total);
+          }
+          continue;
+        }
         totalMs.add((System.nanoTime() - t0) / 1e6);
         tokens += tokens(answer.tokenUsage());
         int[] cj = correct.computeIfAbsent(q.category(), x -> new int[2]);
@@ -180,7 +201,7 @@ public final class LocomoQa {
             LocomoEval.recall(hits, q.evidence(), k);
         asked++;
         if (progress != null) {
-          progress.update("questions", asked, total);
+          progress.update("questions", asked + errors, total);
         }
       }
     }
@@ -189,7 +210,15 @@ public final class LocomoQa {
     }
     ObjectNode root = JSON.createObjectNode();
     root.put("questions", asked);
-    root.put("memory", throughPipeline ? "LLM pipeline" : "one memory per turn");
+    root.put("errors", errors);
+    if (firstError != null) {
+      root.put(
+          "firstError",
+          firstError.length() <= 300 ? firstError : firstError.substring(0, 297) + "...");
+    }
+    root.put(
+        "memory",
+        throughPipeline ? "LLM pipeline (extracted memories only)" : "one memory per turn");
     int allCorrect = 0;
     double allRecall = 0;
     ObjectNode byCategory = root.putObject("byCategory");
@@ -271,6 +300,14 @@ public final class LocomoQa {
             r.get("questions").asInt(),
             r.get("j").asDouble(),
             r.get("recallAt" + k).asDouble()));
+    if (r.path("errors").asInt() > 0) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%d question(s) failed and are left out (first: %s)%n",
+              r.get("errors").asInt(),
+              r.path("firstError").asText()));
+    }
     JsonNode p = r.get("perQuestion");
     sb.append(
         String.format(

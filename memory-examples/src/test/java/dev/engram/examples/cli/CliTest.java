@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.PageRequest;
+import dev.engram.filter.Filter;
 import dev.engram.llm.Prompts;
+import dev.engram.llm.testing.LoopbackLlmServer;
+import dev.engram.memory.Memory;
+import dev.engram.memory.Scope;
+import dev.engram.memory.Status;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -16,6 +24,8 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +54,6 @@ class CliTest {
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of(),
                 stores)
             .run(args);
     return new Run(
@@ -135,7 +144,7 @@ class CliTest {
 
     Run badOption = run("search", "--store", store(), "--colour", "red", "x");
     assertEquals(2, badOption.code());
-    assertEquals("engram: unknown option --colour (see --help)\n", badOption.err());
+    assertEquals("engram: unknown option --colour (see engram search --help)\n", badOption.err());
 
     Run badUser = run("add", "--store", store(), "--user", "not valid!", "hello");
     assertEquals(1, badUser.code());
@@ -173,12 +182,25 @@ class CliTest {
             "purge",
             "stats",
             "maintain",
+            "reindex",
             "eval")) {
       Run help = run(command, "--help");
       assertEquals(0, help.code(), command);
       assertTrue(help.out().startsWith("Usage: engram " + command), help.out());
     }
-    assertTrue(run("--help").out().contains("eval locomo"));
+    String main = run("--help").out();
+    assertTrue(main.contains("\n  eval locomo        retrieval recall"), main);
+    List<String> commands =
+        main.lines()
+            .dropWhile(l -> !l.equals("Commands:"))
+            .skip(1)
+            .takeWhile(l -> !l.isBlank())
+            .toList();
+    for (String line : commands) {
+      assertTrue(
+          line.matches("  [a-z].*") || line.matches(" {21}\\S.*"),
+          "a command line of the help is misaligned: '" + line + "'");
+    }
   }
 
   @Test
@@ -344,8 +366,458 @@ class CliTest {
   void theReadmeCommandsExist() throws Exception {
     String readme = Files.readString(Path.of("..", "README.md"));
     assertTrue(readme.contains("./engram demo"), "README runs the demo");
-    assertTrue(readme.contains("mvn -B verify"), "README runs the tests");
+    assertTrue(readme.contains("mvn -B -ntp verify"), "README runs the tests as CI does");
     assertTrue(Files.isExecutable(Path.of("..", "engram")));
     assertTrue(Files.readString(Path.of("..", ".ci", "run")).contains("mvn -B -ntp verify"));
+  }
+
+  private Run run(Map<String, String> env, String... args) {
+    return run("", new Stores(env), args);
+  }
+
+  /** Stores that open one shared in-memory store, for tests that need many memories cheaply. */
+  private static Stores sharing(MemoryStore shared) {
+    MemoryStore unclosable =
+        (MemoryStore)
+            Proxy.newProxyInstance(
+                MemoryStore.class.getClassLoader(),
+                new Class<?>[] {MemoryStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("close")) {
+                    return null;
+                  }
+                  try {
+                    return method.invoke(shared, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    return new Stores(Map.of()) {
+      @Override
+      MemoryStore open(Args a, boolean withPipeline) {
+        scope(a);
+        return unclosable;
+      }
+    };
+  }
+
+  private static List<String> texts(MemoryStore store, Scope scope) {
+    return store
+        .list(scope, Filter.all(), PageRequest.first(PageRequest.MAX_LIMIT))
+        .items()
+        .stream()
+        .map(Memory::text)
+        .toList();
+  }
+
+  @Test
+  void everyCommandTakesOnlyItsOwnOptions_andSaysWhichDoNotApply() {
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("search --llm openai x", "--llm does not apply to search");
+    cases.put("list --model gpt-4o", "--model does not apply to list");
+    cases.put(
+        "history --base-url http://x 00000000-0000-0000-0000-000000000000",
+        "--base-url does not apply to history");
+    cases.put("maintain --user bob", "--user does not apply to maintain");
+    cases.put("chat --json", "--json does not apply to chat");
+    cases.put("demo --json", "--json does not apply to demo");
+    cases.put("add --llm bogus hello", "--llm must be none, openai or ollama, got 'bogus'");
+    cases.put("add --model gpt-4o hello", "--model needs an LLM: add --llm openai or --llm ollama");
+    cases.put("stats --all --user bob", "stats --all counts the whole store; it takes no --user");
+    cases.put("purge --all --yes --session s1", "purge --all erases a user in every agent");
+    cases.put("add --file notes.txt hello", "add takes the text or --file F, not both");
+    cases.put("maintain now", "maintain takes no arguments, got 'now'");
+    for (var c : cases.entrySet()) {
+      List<String> args = new ArrayList<>(List.of(c.getKey().split(" ")));
+      args.addAll(1, List.of("--store", store()));
+      Run r = run(args.toArray(String[]::new));
+      assertEquals(2, r.code(), c.getKey() + ": " + r.err());
+      assertTrue(r.err().startsWith("engram: " + c.getValue()), c.getKey() + ": " + r.err());
+      assertEquals(1, r.err().lines().count(), r.err());
+    }
+    Run badEnv = run(Map.of("ENGRAM_LLM", "gpt"), "add", "--store", store(), "hello");
+    assertEquals("engram: $ENGRAM_LLM must be none, openai or ollama, got 'gpt'\n", badEnv.err());
+    assertFalse(Files.exists(dir.resolve("store")), "nothing was written by a refused command");
+  }
+
+  @Test
+  void jsonWhereverTheOutputIsData() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String id =
+        json.readTree(run("add", "--store", store(), "--json", "I sail on weekends").out())
+            .get("events")
+            .get(0)
+            .get("memoryId")
+            .asText();
+    String other =
+        json.readTree(run("add", "--store", store(), "--json", "I dislike olives").out())
+            .get("events")
+            .get(0)
+            .get("memoryId")
+            .asText();
+    JsonNode forgotten = json.readTree(run("forget", "--store", store(), "--json", id).out());
+    assertEquals("DELETED", forgotten.get("status").asText());
+    assertEquals("I sail on weekends", forgotten.get("text").asText());
+    assertEquals(
+        other,
+        json.readTree(run("purge", "--store", store(), "--json", other).out())
+            .get("purged")
+            .asText());
+    JsonNode maintained = json.readTree(run("maintain", "--store", store(), "--json").out());
+    assertTrue(maintained.get("scanned").isNumber(), maintained.toString());
+    assertEquals(0, maintained.get("archived").asInt());
+    JsonNode erased =
+        json.readTree(run("purge", "--store", store(), "--all", "--yes", "--json").out());
+    assertEquals("me", erased.get("user").asText());
+    assertEquals(1, erased.get("purged").asInt(), "the forgotten memory is erased too");
+  }
+
+  @Test
+  void purgeOneMemory_andMaintain_asAUserWouldRunThem() {
+    Matcher added =
+        Pattern.compile("ADD +([0-9a-f-]{36})")
+            .matcher(run("add", "--store", store(), "My locker code is 1234").out());
+    assertTrue(added.find());
+    run("add", "--store", store(), "I like hiking");
+    Run purged = run("purge", "--store", store(), added.group(1));
+    assertEquals(0, purged.code(), purged.err());
+    assertEquals("purged " + added.group(1) + " and the content of its history\n", purged.out());
+    assertFalse(run("list", "--store", store()).out().contains("locker"));
+    Run history = run("history", "--store", store(), added.group(1));
+    assertFalse(history.out().contains("1234"), "the content is gone: " + history.out());
+    Run again = run("purge", "--store", store(), added.group(1));
+    assertEquals(1, again.code());
+    assertTrue(again.err().startsWith("engram: no memory " + added.group(1)), again.err());
+
+    Run maintain = run("maintain", "--store", store());
+    assertEquals(0, maintain.code(), maintain.err());
+    assertTrue(maintain.out().matches("scanned \\d+, archived 0, moved tier 0\n"), maintain.out());
+  }
+
+  @Test
+  void addWithAnLlm_runsThePipeline_andRawOverridesIt() {
+    ScriptedModel model = new ScriptedModel();
+    Stores stores = new Stores(Map.of("ENGRAM_LLM", "openai"), a -> model);
+    Run piped = run("", stores, "add", "--store", store(), "--user", "alice", "I keep bees");
+    assertEquals(0, piped.code(), piped.err());
+    assertTrue(piped.out().contains("alice keeps bees on her balcony"), piped.out());
+    assertTrue(piped.out().contains("pipeline: 1 call(s)"), piped.out());
+    int calls = model.systemPrompts.size();
+
+    Run raw = run("", stores, "add", "--store", store(), "--user", "alice", "--raw", "I keep bees");
+    assertEquals(0, raw.code(), raw.err());
+    assertTrue(raw.out().matches("(?s)ADD +\\S+ +I keep bees\n"), raw.out());
+    assertEquals(calls, model.systemPrompts.size(), "--raw never calls the model");
+  }
+
+  @Test
+  void theLlmComesFromFlagsOrEnvironment_andTheSchemaIsSentOverTheWire() throws Exception {
+    try (LoopbackLlmServer server = LoopbackLlmServer.start()) {
+      server.respondWith(
+          r ->
+              r.messageTexts().get(0).equals(Prompts.defaults().extract())
+                  ? "{\"facts\": []}"
+                  : "{\"decisions\": []}");
+      Map<String, String> env =
+          Map.of(
+              "ENGRAM_LLM", "openai",
+              "ENGRAM_MODEL", "my-model",
+              "OPENAI_API_KEY", "test-key",
+              "OPENAI_BASE_URL", server.openAiBaseUrl());
+      Run openAi = run(env, "add", "--store", store(), "I moved to Porto");
+      assertEquals(0, openAi.code(), openAi.err());
+      LoopbackLlmServer.Request request = server.requests().get(0);
+      assertEquals("my-model", request.body().path("model").asText());
+      assertEquals(
+          "json_schema", request.responseFormat().path("type").asText(), request.body().toString());
+      assertEquals("facts", request.responseFormat().path("json_schema").path("name").asText());
+
+      Run ollama =
+          run(
+              Map.of(),
+              "add",
+              "--store",
+              store(),
+              "--llm",
+              "ollama",
+              "--base-url",
+              server.ollamaBaseUrl(),
+              "I moved to Porto");
+      assertEquals(0, ollama.code(), ollama.err());
+      LoopbackLlmServer.Request last = server.requests().get(server.requests().size() - 1);
+      assertEquals("/api/chat", last.path());
+      assertEquals("llama3.1", last.body().path("model").asText());
+      assertTrue(last.responseFormat().path("properties").has("facts"), last.body().toString());
+    }
+  }
+
+  @Test
+  void addFile_ingestsLinesOrAJsonList_andChecksEveryEntryFirst() throws Exception {
+    Path lines = dir.resolve("notes.txt");
+    Files.writeString(
+        lines, "I prefer green tea\n\n  I keep bees on my balcony  \nMy sister lives in Porto\n");
+    Run r = run("add", "--store", store(), "--file", lines.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(lines + ": 3 entries, 3 added\n", r.out());
+    Path list = dir.resolve("notes.json");
+    Files.writeString(list, "[\"I run on Sundays\", {\"text\": \"I am allergic to shellfish\"}]");
+    assertEquals(0, run("add", "--store", store(), "--file", list.toString()).code());
+    Run all = run("list", "--store", store());
+    assertTrue(all.out().contains("  I keep bees on my balcony\n"), all.out());
+    assertTrue(all.out().contains("I am allergic to shellfish"), all.out());
+    assertTrue(all.out().endsWith("5 memories\n"), all.out());
+
+    Path broken = dir.resolve("broken.json");
+    Files.writeString(broken, "[\"one\",\n  oops]");
+    Run bad = run("add", "--store", store(), "--file", broken.toString());
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().startsWith("engram: " + broken + " is not valid JSON: "), bad.err());
+    assertTrue(bad.err().contains("(line 2, column"), bad.err());
+    assertEquals(1, bad.err().lines().count(), bad.err());
+
+    Path tooLong = dir.resolve("long.txt");
+    Files.writeString(tooLong, "fine\n" + "x".repeat(40_000) + "\n");
+    Run refused = run("add", "--store", store(), "--file", tooLong.toString());
+    assertEquals(1, refused.code());
+    assertTrue(refused.err().contains("line 2 is 40000 bytes"), refused.err());
+    assertFalse(run("list", "--store", store()).out().contains("fine"), "nothing was stored");
+    assertEquals("", r.err(), "no progress bar when no one watches (tests run without a terminal)");
+  }
+
+  @Test
+  void reindexRebuildsTheStore_andSearchStillWorks() throws Exception {
+    run("add", "--store", store(), "I keep bees on my balcony");
+    run("add", "--store", store(), "My sister lives in Porto");
+    Run r = run("reindex", "--store", store());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("reindexed 2 memories in " + store()), r.out());
+    assertTrue(
+        run("search", "--store", store(), "where does my sister live").out().contains("Porto"));
+    assertEquals(
+        2,
+        new ObjectMapper()
+            .readTree(run("reindex", "--store", store(), "--json").out())
+            .get("reindexed")
+            .asInt());
+    Run missing = run("reindex", "--store", dir.resolve("nothing-here").toString());
+    assertEquals(1, missing.code());
+    assertEquals(
+        "engram: no store at " + dir.resolve("nothing-here") + " to reindex\n", missing.err());
+  }
+
+  @Test
+  void recallOnlyChat_answersWithRelevantMemoriesOnly() {
+    run("add", "--store", store(), "--user", "alice", "I prefer green tea in the morning");
+    run("add", "--store", store(), "--user", "alice", "I keep bees on my balcony");
+    Run chat =
+        run(
+            "hello there\ntell me about my bees\n",
+            new Stores(Map.of()),
+            "chat",
+            "--store",
+            store(),
+            "--user",
+            "alice");
+    assertEquals(0, chat.code(), chat.err());
+    String[] replies = chat.out().split("> ");
+    assertTrue(
+        replies[1].startsWith("memory: I don't remember anything about that yet."),
+        "small talk gets no memories: " + replies[1]);
+    assertTrue(replies[2].contains("  - I keep bees on my balcony"), replies[2]);
+    assertFalse(replies[2].contains("green tea"), "only what is relevant: " + replies[2]);
+  }
+
+  @Test
+  void aTooLongMessage_isOneErrorLine_andTheChatGoesOn() {
+    // Longer than a query may be (8,192 characters), so it is searched by its beginning.
+    String longButStorable = "I keep bees on my balcony " + "z".repeat(10_000);
+    String tooLongToStore = "x".repeat(40_000);
+    Run chat =
+        run(
+            longButStorable + "\n" + tooLongToStore + "\nI also grow tomatoes\n",
+            new Stores(Map.of()),
+            "chat",
+            "--store",
+            store(),
+            "--user",
+            "alice");
+    assertEquals(0, chat.code(), chat.err());
+    assertEquals(
+        "engram: that message is 40000 bytes; at most 32768 can be remembered, so it was not sent"
+            + " or stored — split it up\n",
+        chat.err());
+    Run list = run("list", "--store", store(), "--user", "alice");
+    assertTrue(list.out().contains("I also grow tomatoes"), "the rest of stdin was read");
+    assertTrue(list.out().contains("I keep bees on my balcony zzz"), list.out());
+    assertTrue(list.out().endsWith("2 memories\n"), list.out());
+  }
+
+  @Test
+  void aMessageTheStoreCannotSearch_isOneErrorLine_andTheChatGoesOn() {
+    // About 1,600 words fit in a query; the embedded store has refused that many (Lucene's clause
+    // limit). Whatever it does with them, the chat must go on.
+    String manyWords = "bees honey hive ".repeat(700);
+    Run chat =
+        run(
+            manyWords + "\nI also grow tomatoes\n",
+            new Stores(Map.of()),
+            "chat",
+            "--store",
+            store(),
+            "--user",
+            "alice");
+    assertEquals(0, chat.code(), chat.err());
+    assertTrue(chat.err().lines().count() <= 1, chat.err());
+    assertFalse(chat.err().contains("\tat "), "no stack trace: " + chat.err());
+    assertTrue(
+        run("list", "--store", store(), "--user", "alice").out().contains("I also grow tomatoes"));
+  }
+
+  @Test
+  void chatMemoriesShowsTheNewest_andForgetRetiresOne() {
+    MemoryStore shared = Engram.inMemory();
+    Scope alice = Scope.user("alice");
+    Memory newest = null;
+    for (int i = 1; i <= 1_005; i++) {
+      newest =
+          shared.add(alice, String.format(java.util.Locale.ROOT, "note %04d", i)).added().get(0);
+    }
+    Run chat =
+        run(
+            "/memories\n/forget " + newest.id() + "\n/forget not-an-id\n/memories\n/quit\n",
+            sharing(shared),
+            "chat",
+            "--user",
+            "alice");
+    assertEquals(0, chat.code(), chat.err());
+    String[] outputs = chat.out().split("> ");
+    assertTrue(outputs[1].contains("the 10 newest of 1005 memories, newest first:"), outputs[1]);
+    assertTrue(
+        outputs[1].indexOf("note 1005") < outputs[1].indexOf("note 0996"),
+        "newest first: " + outputs[1]);
+    assertFalse(outputs[1].contains("note 0995"), outputs[1]);
+    assertEquals("forgotten: note 1005\n", outputs[2]);
+    assertTrue(outputs[3].startsWith("cannot forget: "), outputs[3]);
+    assertEquals(1, outputs[3].lines().count());
+    assertTrue(outputs[4].contains("of 1004 memories"), outputs[4]);
+    assertFalse(outputs[4].contains("note 1005"), outputs[4]);
+    assertEquals(Status.DELETED, shared.get(alice, newest.id()).orElseThrow().status());
+  }
+
+  @Test
+  void whenTheModelFails_theChatSaysSoInOneLine_keepsWhatWasSaid_andGoesOn() {
+    MemoryStore shared = Engram.inMemory();
+    ChatModel failing =
+        new ChatModel() {
+          @Override
+          public ChatResponse doChat(ChatRequest request) {
+            throw new IllegalStateException(
+                "HTTP 500:\n{\n  \"error\": {\"message\": \"upstream overloaded\"}\n}");
+          }
+        };
+    Stores stores =
+        new Stores(Map.of(), a -> failing) {
+          @Override
+          MemoryStore open(Args a, boolean withPipeline) {
+            return sharing(shared).open(a, withPipeline);
+          }
+        };
+    Run chat =
+        run(
+            "I keep bees\nI also grow tomatoes\n",
+            stores,
+            "chat",
+            "--user",
+            "alice",
+            "--llm",
+            "openai");
+    assertEquals(0, chat.code(), chat.err());
+    List<String> errors = chat.err().lines().toList();
+    assertEquals(2, errors.size(), chat.err());
+    assertTrue(
+        errors.get(0).startsWith("engram: the LLM call failed (IllegalStateException: HTTP 500: {")
+            && errors.get(0).endsWith("); what you said is stored"),
+        errors.get(0));
+    assertFalse(chat.out().contains("assistant:"), "no reply is made up");
+    assertEquals(
+        List.of("I keep bees", "I also grow tomatoes"), texts(shared, Scope.user("alice")));
+  }
+
+  @Test
+  void theDemoCanLeaveItsStoreBehind_butNeverInARealOne() throws Exception {
+    run("add", "--store", store(), "my own memory");
+    Run refused = run("demo", "--store", store());
+    assertEquals(2, refused.code());
+    assertTrue(refused.err().startsWith("engram: demo --store needs a new or empty directory"));
+    Path kept = dir.resolve("demo-store");
+    Run demo = run("demo", "--store", kept.toString());
+    assertEquals(0, demo.code(), demo.err());
+    assertTrue(demo.out().contains("./engram list --store " + kept + " --user maya"), demo.out());
+    assertTrue(
+        run("list", "--store", kept.toString(), "--user", "maya")
+            .out()
+            .contains("Maya is allergic to shellfish"));
+  }
+
+  @Test
+  void aMalformedDataFile_isOneErrorLine() throws Exception {
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, "[{\"sample_id\": \"x\",\n \"conversation\": {,}}]");
+    Run r =
+        run("eval", "locomo", "--data", bad.toString(), "--out", dir.resolve("o.json").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("engram: " + bad + " is not valid JSON: "), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  /**
+   * Runs the command line in a JVM of its own, as ./engram does, with stdout and stderr redirected.
+   */
+  private Run runJvm(String stdin, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Cli.class.getName()));
+    command.addAll(List.of(args));
+    Path in = Files.writeString(Files.createTempFile(dir, "stdin", ".txt"), stdin);
+    Path out = Files.createTempFile(dir, "stdout", ".txt");
+    Path err = Files.createTempFile(dir, "stderr", ".txt");
+    Process p =
+        new ProcessBuilder(command)
+            .redirectInput(in.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    int code = p.waitFor();
+    return new Run(code, Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  void aNormalSession_printsNoLogNoiseNoStackTraceAndNoProgressBarWhenRedirected()
+      throws Exception {
+    Path notes = dir.resolve("notes.txt");
+    Files.writeString(notes, "I prefer green tea in the morning\nI keep bees on my balcony\n");
+    Run add = runJvm("", "add", "--store", store(), "--file", notes.toString());
+    Run chat = runJvm("tell me about my bees\n/memories\n/quit\n", "chat", "--store", store());
+    Run search = runJvm("", "search", "--store", store(), "--explain", "green tea");
+    for (Run r : List.of(add, chat, search)) {
+      assertEquals(0, r.code(), r.err());
+      // The JVM's own notice about the vector module cannot be turned off (see docs/cli.md).
+      List<String> noise =
+          r.err()
+              .lines()
+              .filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector"))
+              .toList();
+      assertEquals(List.of(), noise, "stderr of a normal session:\n" + r.err());
+    }
+    assertEquals(notes + ": 2 entries, 2 added\n", add.out());
+    assertTrue(chat.out().contains("  - I keep bees on my balcony"), chat.out());
+    assertTrue(search.out().contains("I prefer green tea in the morning"), search.out());
   }
 }
