@@ -66,7 +66,19 @@ public final class EmbeddedMemory {
    * @return how many memories were rebuilt
    */
   public static long reindex(Path dir, BackendBuilder newOptions) {
-    return ReindexTool.reindex(dir, newOptions);
+    return ReindexTool.reindex(dir, newOptions, (done, total) -> {});
+  }
+
+  /**
+   * {@link #reindex(Path, BackendBuilder)}, reporting progress: {@code progress} is called with the
+   * memories rebuilt so far and the total, from the calling thread, after each batch.
+   *
+   * @return how many memories were rebuilt
+   */
+  public static long reindex(
+      Path dir, BackendBuilder newOptions, java.util.function.BiConsumer<Long, Long> progress) {
+    Objects.requireNonNull(progress, "progress must not be null");
+    return ReindexTool.reindex(dir, newOptions, progress);
   }
 
   /** Builds the embedded backend; every setter validates at once and states its default. */

@@ -30,7 +30,10 @@ final class ReindexTool {
 
   private ReindexTool() {}
 
-  static long reindex(Path dir, EmbeddedMemory.BackendBuilder newOptions) {
+  static long reindex(
+      Path dir,
+      EmbeddedMemory.BackendBuilder newOptions,
+      java.util.function.BiConsumer<Long, Long> progress) {
     Objects.requireNonNull(dir, "dir must not be null");
     Objects.requireNonNull(newOptions, "newOptions must not be null");
     Path target = rebuilt(dir);
@@ -46,6 +49,8 @@ final class ReindexTool {
           LuceneBackend to = LuceneBackend.open(target, newOptions.options(false))) {
         List<Memory> batch = new ArrayList<>(BATCH);
         long[] n = {0};
+        long total = from.count(dev.engram.filter.Filter.all());
+        progress.accept(0L, total);
         from.forEachMemory(
             m -> {
               batch.add(m);
@@ -53,11 +58,13 @@ final class ReindexTool {
               if (batch.size() == BATCH) {
                 to.importRecords(List.copyOf(batch), List.of());
                 batch.clear();
+                progress.accept(n[0], Math.max(total, n[0]));
               }
             });
         if (!batch.isEmpty()) {
           to.importRecords(List.copyOf(batch), List.of());
         }
+        progress.accept(n[0], Math.max(total, n[0]));
         List<HistoryEvent> events = new ArrayList<>(BATCH);
         from.forEachEvent(
             e -> {

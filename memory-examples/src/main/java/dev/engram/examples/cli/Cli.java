@@ -655,16 +655,20 @@ public final class Cli {
   private int reindex(List<String> rest) {
     Args a = parse("reindex", rest);
     noPositionals(a, "reindex");
-    // The rebuild reports no progress of its own; show that it is still going.
-    Terminal.Spinner spinner =
-        progress(a) ? new Terminal.Spinner(err, "reindexing " + stores.storeDir(a)) : null;
-    long n;
-    try {
-      n = stores.reindex(a);
-    } finally {
-      if (spinner != null) {
-        spinner.close();
-      }
+    LocomoEval.Progress bar = progress(a) ? new LocomoEval.Progress(err) : null;
+    long n =
+        stores.reindex(
+            a,
+            (done, total) -> {
+              if (bar != null) {
+                bar.update(
+                    "reindex",
+                    (int) Math.min(done, Integer.MAX_VALUE),
+                    (int) Math.min(total, Integer.MAX_VALUE));
+              }
+            });
+    if (bar != null) {
+      bar.finish();
     }
     if (a.has("json")) {
       out.println(JSON.createObjectNode().put("reindexed", n).toPrettyString());

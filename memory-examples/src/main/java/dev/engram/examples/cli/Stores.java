@@ -189,12 +189,12 @@ public class Stores {
    *
    * @return how many memories were rebuilt
    */
-  long reindex(Args a) {
+  long reindex(Args a, java.util.function.BiConsumer<Long, Long> progress) {
     Path dir = storeDir(a);
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("no store at " + dir + " to reindex");
     }
-    return EmbeddedMemory.reindex(dir, EmbeddedMemory.backend(dir));
+    return EmbeddedMemory.reindex(dir, EmbeddedMemory.backend(dir), progress);
   }
 
   static void deleteRecursively(Path p) {

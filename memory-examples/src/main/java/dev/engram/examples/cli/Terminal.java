@@ -1,11 +1,9 @@
 package dev.engram.examples.cli;
 
 import java.io.Console;
-import java.io.PrintStream;
 import java.lang.reflect.Method;
-import java.util.Locale;
 
-/** Whether a person is watching, and an indicator for work whose size is unknown. */
+/** Whether a person is watching. */
 final class Terminal {
   private Terminal() {}
 
@@ -27,53 +25,6 @@ final class Terminal {
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
-    }
-  }
-
-  /** Shows that long work of unknown size is still going, redrawn in place until closed. */
-  static final class Spinner implements AutoCloseable {
-    private final PrintStream out;
-    private final Thread thread;
-
-    Spinner(PrintStream out, String label) {
-      this.out = out;
-      long start = System.nanoTime();
-      this.thread =
-          Thread.ofPlatform()
-              .daemon()
-              .name("engram-progress")
-              .unstarted(
-                  () -> {
-                    String frames = "|/-\\";
-                    int i = 0;
-                    while (!Thread.currentThread().isInterrupted()) {
-                      out.printf(
-                          Locale.ROOT,
-                          "\r%s %c %d s",
-                          label,
-                          frames.charAt(i++ % frames.length()),
-                          (System.nanoTime() - start) / 1_000_000_000L);
-                      out.flush();
-                      try {
-                        Thread.sleep(250);
-                      } catch (InterruptedException e) {
-                        return;
-                      }
-                    }
-                  });
-      thread.start();
-    }
-
-    @Override
-    public void close() {
-      thread.interrupt();
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      out.print("\r" + " ".repeat(70) + "\r");
-      out.flush();
     }
   }
 }

@@ -37,6 +37,9 @@ import org.apache.lucene.util.QueryBuilder;
  * See {@link RetrievalConfig} for the recipe and its constants.
  */
 final class HybridSearcher {
+  /** Distinct query words kept for BM25: four fields of them stay under Lucene's clause limit. */
+  private static final int MAX_QUERY_WORDS = 200;
+
   private static final int RRF_K = 60;
 
   private final RetrievalConfig config;
@@ -146,9 +149,36 @@ final class HybridSearcher {
     return kept.isEmpty() ? all : kept;
   }
 
+  /**
+   * BM25 over the content, previous-turn, labels and context fields. A very long query (a pasted
+   * document) would need more clauses than Lucene allows: its distinct words are kept, then the
+   * query is halved until it fits.
+   */
   private TopDocs lexical(IndexSearcher s, List<String> words, String raw, Query filter, int depth)
       throws IOException {
-    String text = words.isEmpty() ? raw : String.join(" ", words);
+    List<String> terms = words.isEmpty() ? List.of(raw) : words;
+    if (terms.size() > MAX_QUERY_WORDS) {
+      terms = List.copyOf(new java.util.LinkedHashSet<>(terms));
+      terms = terms.subList(0, Math.min(terms.size(), MAX_QUERY_WORDS));
+    }
+    String text = String.join(" ", terms);
+    while (true) {
+      try {
+        return lexical(s, text, filter, depth);
+      } catch (IndexSearcher.TooManyClauses e) {
+        // An analyzer can make many terms of one word (CJK, n-grams): halve the text itself.
+        if (text.length() < 2) {
+          return empty();
+        }
+        text =
+            text.substring(
+                0, text.offsetByCodePoints(0, text.codePointCount(0, text.length()) / 2));
+      }
+    }
+  }
+
+  private TopDocs lexical(IndexSearcher s, String text, Query filter, int depth)
+      throws IOException {
     BooleanQuery.Builder fields = new BooleanQuery.Builder();
     boolean any = false;
     any |= add(fields, Fields.CONTENT, text, 1.0);

@@ -534,4 +534,25 @@ class StoreSafetyTest {
       assertTrue(recalls >= 0 && recalls < 3, "recalls " + recalls);
     }
   }
+
+  // Regression: a query of more than about 250 distinct words needed more BM25 clauses than Lucene
+  // allows and failed with IndexSearcher.TooManyClauses (the query limit is 8 KiB: ~1,600 words).
+  @Test
+  void aVeryLongQuery_stillSearches() {
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "Alice keeps bees in her garden");
+      StringBuilder words = new StringBuilder("bees");
+      for (int i = 0; i < 1300; i++) { // under the 8 KiB query limit
+        words.append(" w").append(i);
+      }
+      assertEquals(
+          "Alice keeps bees in her garden",
+          s.search(dev.engram.SearchRequest.builder(ALICE, words.toString()).build())
+              .get(0)
+              .text());
+      // One "word" the analyzer splits into a term per character.
+      String cjk = "蜜".repeat(20) + "的".repeat(2500);
+      s.search(dev.engram.SearchRequest.builder(ALICE, cjk).build());
+    }
+  }
 }
