@@ -68,7 +68,22 @@ import java.util.Set;
  * }
  */
 public final class LlmPipeline implements MemoryPipeline {
-  private static final Filter NOT_EPISODIC = Filter.ne("kind", Kind.EPISODIC);
+  /**
+   * Raw episodes: the verbatim messages the store keeps (this pipeline's kept episodes, the store's
+   * fall-back, {@code infer(false)} adds). They are episodic and short-term or working, or, once
+   * promoted by recall, still carry the {@code role} the store gives every verbatim message and no
+   * extracted {@code subject}. Extracted facts of kind episodic (events) are long-term and have a
+   * subject, so later facts are compared with them.
+   */
+  static final Filter RAW_EPISODE =
+      Filter.and(
+          Filter.eq("kind", Kind.EPISODIC),
+          Filter.or(
+              Filter.in("tier", List.of(Tier.WORKING, Tier.SHORT_TERM)),
+              Filter.and(
+                  Filter.exists("metadata.role"), Filter.not(Filter.exists("metadata.subject")))));
+
+  private static final Filter NOT_RAW_EPISODE = Filter.not(RAW_EPISODE);
   private static final int MAX_EXISTING = 30;
 
   private final Prompts prompts;
@@ -247,7 +262,7 @@ public final class LlmPipeline implements MemoryPipeline {
     Set<MemoryId> seen = new LinkedHashSet<>();
     if (consolidation || linking) {
       for (Replies.Fact f : facts) {
-        for (SearchHit hit : context.similar(f.text(), similarLimit, NOT_EPISODIC)) {
+        for (SearchHit hit : context.similar(f.text(), similarLimit, NOT_RAW_EPISODE)) {
           if (existing.size() < MAX_EXISTING && seen.add(hit.memory().id())) {
             existing.add(hit.memory());
           }

@@ -25,6 +25,7 @@ import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
 import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
@@ -37,6 +38,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -181,6 +183,94 @@ class LlmPipelineTest {
               .map(h -> h.text())
               .toList());
     }
+  }
+
+  private static String event(String text) {
+    return "{\"facts\": [{\"text\": \""
+        + text
+        + "\", \"about\": \"user\", \"kind\": \"episodic\", \"importance\": 6,"
+        + " \"keywords\": [\"race\"], \"tags\": [\"sport\"], \"context\": \"running\","
+        + " \"sources\": [1]}]}";
+  }
+
+  @Test
+  void anEventSaidTwiceIsStoredOnce_extractedEventsAreComparedButRawEpisodesAreNot() {
+    String race = "Alice ran the Porto half marathon on 7 May 2023";
+    List<String> consolidatePrompts = new CopyOnWriteArrayList<>();
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return event(race);
+              }
+              consolidatePrompts.add(user(r));
+              return user(r).contains("\"text\":\"" + race + "\",")
+                  ? decision("NONE", "0", "")
+                  : decision("ADD", "", "");
+            });
+    try (MemoryStore store = store(model)) {
+      store.add(said("I ran the Porto half marathon yesterday!"));
+      AddResult second = store.add(said("Yesterday I ran the half marathon in Porto"));
+
+      assertEquals(1, consolidatePrompts.size(), "the first event is shown to the second add");
+      assertFalse(
+          consolidatePrompts.get(0).contains("I ran the Porto half marathon yesterday!"),
+          "raw episodes are not consolidation candidates: " + consolidatePrompts.get(0));
+      assertEquals(List.of("Yesterday I ran the half marathon in Porto"), texts(second.added()));
+      List<Memory> events =
+          store.list(OWNER, Filter.eq("tier", Tier.LONG_TERM), PageRequest.first()).items();
+      assertEquals(List.of(race), texts(events));
+      assertEquals(Kind.EPISODIC, events.get(0).kind());
+    }
+  }
+
+  @Test
+  void aChangedPlanInvalidatesTheOldOne_evenWhenBothAreEvents() {
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                event("Alice plans to visit Rome in June 2023"),
+                event("Alice will visit Madrid in June 2023 instead of Rome"),
+                decision("INVALIDATE", "0", "")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory rome = store.add(said("I'm going to Rome in June")).added().get(0);
+      AddResult r = store.add(said("Change of plans: Madrid, not Rome"));
+      assertEquals(Status.INVALIDATED, store.get(OWNER, rome.id()).orElseThrow().status());
+      assertTrue(r.added().get(0).links().contains(new Link(rome.id(), Link.SUPERSEDES)));
+      assertTrue(replies.isEmpty(), "the second add was consolidated against the first event");
+    }
+  }
+
+  private static boolean rawEpisode(Kind kind, Tier tier, Map<String, Object> metadata) {
+    return LlmPipeline.RAW_EPISODE.test(
+        Memory.builder()
+            .id(MemoryId.random())
+            .text("I ran a marathon yesterday")
+            .scope(ALICE)
+            .createdAt(SAID, SAID)
+            .kind(kind)
+            .tier(tier)
+            .metadata(metadata)
+            .build());
+  }
+
+  @Test
+  void rawEpisodesAreTheVerbatimMessages_evenOncePromoted_notExtractedEvents() {
+    Map<String, Object> verbatim = Map.of("role", "user");
+    Map<String, Object> extracted = Map.of("subject", "user");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.SHORT_TERM, verbatim), "kept episode, fall-back");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.WORKING, verbatim), "working memory");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, verbatim), "promoted by recall");
+    assertFalse(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, extracted), "an extracted event");
+    assertFalse(
+        rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, Map.of("subject", "user", "role", "user")),
+        "an extracted event whose add carried a role in its metadata");
+    assertFalse(rawEpisode(Kind.SEMANTIC, Tier.SHORT_TERM, verbatim), "a fact stored verbatim");
+  }
+
+  private static List<String> texts(List<Memory> memories) {
+    return memories.stream().map(Memory::text).toList();
   }
 
   @Test
