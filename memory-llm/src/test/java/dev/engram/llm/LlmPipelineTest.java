@@ -394,6 +394,68 @@ class LlmPipelineTest {
   }
 
   @Test
+  void factsAsPlainStringsOrUnderFactOrMemory_areStored() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r ->
+                "{\"facts\": [\"Alice likes jazz\", {\"fact\": \"Alice plays the saxophone\"},"
+                    + " {\"memory\": \"Alice lives in Porto\", \"about\": \"user\"}]}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("I live in Porto, play the sax and love jazz"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(
+          List.of("Alice likes jazz", "Alice plays the saxophone", "Alice lives in Porto"),
+          texts(r.added()));
+      assertEquals(1, r.pipeline().usage().llmCalls());
+      assertEquals(List.of("msg-1"), r.added().get(0).sources());
+    }
+  }
+
+  @Test
+  void factsWithNoUsableText_areRetried_notTakenAsNothingToRemember() {
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                "{\"facts\": [{\"content\": \"Alice is allergic to peanuts\"}]}",
+                facts("Alice is allergic to peanuts")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("I'm allergic to peanuts"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice is allergic to peanuts"), texts(r.added()));
+      assertEquals(2, r.pipeline().usage().llmCalls());
+      List<ChatMessage> retry = model.requests.get(1).messages();
+      assertEquals(
+          "That reply could not be used: none of the 1 items of \"facts\" had a \"text\"; each"
+              + " fact must be an object with its sentence under \"text\". Reply again with only"
+              + " the JSON object described in the instructions.",
+          ((UserMessage) retry.get(retry.size() - 1)).singleText());
+    }
+  }
+
+  @Test
+  void factsThatNeverHaveUsableText_leaveTheRawMessagesStored() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> "{\"facts\": [{\"sentence\": \"x\"}]}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("I'm allergic to peanuts"));
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(List.of("I'm allergic to peanuts"), texts(r.added()));
+    }
+  }
+
+  @Test
+  void anEmptyFactsArrayIsNothingToRemember() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> "{\"facts\": []}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("hi!"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertTrue(r.added().isEmpty());
+      assertEquals(List.of("nothing worth remembering as a fact"), r.pipeline().notes());
+      assertEquals(1, r.pipeline().usage().llmCalls());
+    }
+  }
+
+  @Test
   void aModelThatKeepsAnsweringBadly_leavesTheRawMessagesStored() {
     ScriptedChatModel model = new ScriptedChatModel(r -> "I'm sorry, I can't help with that.");
     try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {

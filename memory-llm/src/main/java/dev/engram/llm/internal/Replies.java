@@ -56,7 +56,16 @@ public final class Replies {
    */
   public record NeighbourChange(String id, String context, List<String> tags) {}
 
-  /** Reads {@code {"facts": [...]}}. */
+  /** Keys a model may put a fact's text under: ours first, then what other prompts taught it. */
+  private static final List<String> FACT_TEXT_KEYS = List.of("text", "fact", "memory");
+
+  /**
+   * Reads {@code {"facts": [...]}}. An item may also be a plain string (Mem0's own format) or keep
+   * its text under {@code fact} or {@code memory}.
+   *
+   * @throws IllegalArgumentException if there is no facts array, or it has items but none with a
+   *     text: an answer that dropped every fact is a failure to retry, not "nothing to remember"
+   */
   public static List<Fact> facts(JsonNode root) {
     JsonNode array = root.get("facts");
     if (array == null || !array.isArray()) {
@@ -64,7 +73,7 @@ public final class Replies {
     }
     List<Fact> facts = new ArrayList<>();
     for (JsonNode f : array) {
-      String text = text(f, "text");
+      String text = f.isTextual() ? f.asText() : factText(f);
       if (text.isBlank()) {
         continue;
       }
@@ -79,7 +88,24 @@ public final class Replies {
               text(f, "context").strip(),
               integers(f, "sources")));
     }
+    if (facts.isEmpty() && !array.isEmpty()) {
+      throw new IllegalArgumentException(
+          "none of the "
+              + array.size()
+              + " items of \"facts\" had a \"text\"; each fact must be an object with its"
+              + " sentence under \"text\"");
+    }
     return facts;
+  }
+
+  private static String factText(JsonNode f) {
+    for (String key : FACT_TEXT_KEYS) {
+      JsonNode v = f.get(key);
+      if (v != null && v.isValueNode() && !v.isNull() && !v.asText().isBlank()) {
+        return v.asText();
+      }
+    }
+    return "";
   }
 
   /** Reads {@code {"decisions": [...]}}. */
