@@ -370,6 +370,154 @@ class LlmPipelineTest {
   }
 
   @Test
+  void withoutConsolidation_factsLinkToTheirCloseSimilarMemories_andEvolveThem() {
+    List<String> evolvePrompts = new CopyOnWriteArrayList<>();
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet on Friday");
+              }
+              assertTrue(isEvolve(r), "no consolidation call");
+              evolvePrompts.add(user(r));
+              return "{\"neighbours\": [{\"id\": \"0\", \"context\": \"Alice's dog\","
+                  + " \"tags\": [\"pets\"]}]}";
+            });
+    LlmPipeline.Builder pipeline =
+        LlmPipeline.builder(model)
+            .keepEpisodes(false)
+            .consolidation(false)
+            .evolution(true)
+            // The in-memory backend without an embedder scores lexically: 0.14 for the dog, 0.05
+            // for the chess player.
+            .linkThreshold(0.1);
+    try (MemoryStore store = store(model, pipeline)) {
+      Memory rex = seed(store, "Alice has a dog named Rex");
+      Memory chess = seed(store, "Bob plays chess on Sundays");
+      AddResult r = store.add(said("Rex has to see the vet on Friday"));
+
+      assertEquals(List.of(Link.related(rex.id())), r.added().get(0).links());
+      assertEquals(2, r.pipeline().usage().llmCalls(), "extract and evolve");
+      assertFalse(evolvePrompts.get(0).contains(chess.text()), evolvePrompts.get(0));
+      assertEquals(List.of("pets"), store.get(OWNER, rex.id()).orElseThrow().tags());
+    }
+  }
+
+  @Test
+  void withoutConsolidation_farMemoriesAreNotLinked() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> facts("Alice started at a bakery"));
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).keepEpisodes(false).consolidation(false))) {
+      seed(store, "Alice has a dog named Rex");
+      AddResult r = store.add(said("I got a job at the bakery"));
+      assertEquals(List.of(), r.added().get(0).links());
+    }
+  }
+
+  @Test
+  void evolutionIsOneCallForAllTheNewFacts() {
+    List<String> evolvePrompts = new CopyOnWriteArrayList<>();
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet", "Alice's cat Tom needs a vet");
+              }
+              if (isConsolidate(r)) {
+                String rex =
+                    user(r).contains("\"id\":\"0\",\"text\":\"Alice has a dog") ? "0" : "1";
+                String tom = rex.equals("0") ? "1" : "0";
+                return "{\"decisions\": [{\"fact\": 1, \"action\": \"ADD\", \"related\": [\""
+                    + rex
+                    + "\"]}, {\"fact\": 2, \"action\": \"ADD\", \"related\": [\""
+                    + tom
+                    + "\", \""
+                    + rex
+                    + "\"]}]}";
+              }
+              evolvePrompts.add(user(r));
+              return "{\"neighbours\": []}";
+            });
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).keepEpisodes(false).evolution(true))) {
+      seed(store, "Alice has a dog named Rex");
+      seed(store, "Alice has a cat named Tom");
+      AddResult r = store.add(said("Rex and Tom both need the vet"));
+      assertEquals(3, r.pipeline().usage().llmCalls(), "extract, consolidate, one evolve");
+      assertEquals(1, evolvePrompts.size());
+      String prompt = evolvePrompts.get(0);
+      assertTrue(prompt.contains("\"n\":1,\"text\":\"Alice's dog Rex needs a vet\""), prompt);
+      assertTrue(prompt.contains("\"n\":2,\"text\":\"Alice's cat Tom needs a vet\""), prompt);
+      assertTrue(
+          prompt.contains(
+              "\"text\":\"Alice has a dog named Rex\",\"context\":\"\",\"tags\":[],"
+                  + "\"related_to\":[1,2]"),
+          prompt);
+      assertTrue(
+          prompt.contains(
+              "\"text\":\"Alice has a cat named Tom\",\"context\":\"\",\"tags\":[],"
+                  + "\"related_to\":[2]"),
+          prompt);
+    }
+  }
+
+  @Test
+  void evolutionWorksWithLinkingOff_neighboursAreRefinedButNotLinked() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet on Friday");
+              }
+              if (isConsolidate(r)) {
+                return decision("ADD", "", "", "0");
+              }
+              return "{\"neighbours\": [{\"id\": \"0\", \"context\": \"Alice's pets\","
+                  + " \"tags\": []}]}";
+            });
+    try (MemoryStore store =
+        store(
+            model, LlmPipeline.builder(model).keepEpisodes(false).linking(false).evolution(true))) {
+      Memory rex = seed(store, "Alice has a dog named Rex");
+      AddResult r = store.add(said("Rex has to see the vet on Friday"));
+      assertEquals(List.of(), r.added().get(0).links());
+      assertEquals("Alice's pets", store.get(OWNER, rex.id()).orElseThrow().context());
+    }
+  }
+
+  @Test
+  void aFailedEvolveKeepsWhatWasExtractedAndDecided() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet on Friday");
+              }
+              if (isConsolidate(r)) {
+                return decision("ADD", "", "", "0");
+              }
+              throw new RateLimitException("429 Too Many Requests");
+            });
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).keepEpisodes(false).evolution(true))) {
+      Memory rex = seed(store, "Alice has a dog named Rex");
+      AddResult r = store.add(said("Rex has to see the vet on Friday"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice's dog Rex needs a vet on Friday"), texts(r.added()));
+      assertEquals(List.of(Link.related(rex.id())), r.added().get(0).links());
+      assertEquals(3, r.pipeline().usage().llmCalls());
+      assertTrue(
+          r.pipeline()
+              .notes()
+              .contains(
+                  "evolve failed: RateLimitException: 429 Too Many Requests; the neighbours were"
+                      + " left unchanged"),
+          r.pipeline().notes().toString());
+      assertEquals(1, store.get(OWNER, rex.id()).orElseThrow().version());
+    }
+  }
+
+  @Test
   void anUnusableReplyIsRetriedOnceWithTheProblem_andToleratedWrappingIsStripped() {
     List<String> replies =
         new ArrayList<>(
@@ -645,6 +793,11 @@ class LlmPipelineTest {
         "similarLimit must be between 1 and 20, got 0",
         assertThrows(
                 IllegalArgumentException.class, () -> LlmPipeline.builder(model).similarLimit(0))
+            .getMessage());
+    assertEquals(
+        "linkThreshold must be greater than 0 and at most 1, got 0.0",
+        assertThrows(
+                IllegalArgumentException.class, () -> LlmPipeline.builder(model).linkThreshold(0))
             .getMessage());
     assertEquals(
         "recentContext must be between 0 and 50, got 51",
