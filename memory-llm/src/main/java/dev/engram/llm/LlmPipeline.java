@@ -76,7 +76,10 @@ import org.slf4j.LoggerFactory;
  *
  * {@snippet :
  * ChatModel model = OpenAiChatModel.builder().apiKey(System.getenv("OPENAI_API_KEY"))
- *     .modelName("gpt-4o-mini").build();
+ *     .modelName("gpt-4o-mini")
+ *     .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA) // else no schema is sent
+ *     .strictJsonSchema(true)
+ *     .build();
  * MemoryStore memory = Engram.builder().pipeline(LlmPipeline.builder(model).build()).build();
  * memory.add(Scope.user("alice"), "I moved to Porto last week");
  * }
@@ -603,11 +606,21 @@ public final class LlmPipeline implements MemoryPipeline {
 
   // ------------------------------------------------------------------------------------ builder
 
-  /** Whether to ask for JSON-schema structured output. */
+  /**
+   * Whether to send each step's JSON schema as the response format. Without one, the reply's text
+   * is parsed tolerantly.
+   */
   public enum StructuredOutput {
-    /** When the model declares {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}. */
+    /**
+     * When the model declares {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}. langchain4j's OpenAI
+     * and Ollama models declare it only when built with {@code supportedCapabilities(...)} (or, for
+     * OpenAI, {@code responseFormat("json_schema")}).
+     */
     AUTO,
-    /** Always (the model must support it). */
+    /**
+     * Whatever the model declares. The endpoint must accept the schema: one that rejects it fails
+     * every call, and every add then falls back to storing the raw messages.
+     */
     ALWAYS,
     /** Never: parse the reply's text tolerantly. */
     NEVER

@@ -52,6 +52,14 @@ class WirePathTest {
         .maxRetries(0);
   }
 
+  private OllamaChatModel.OllamaChatModelBuilder ollama() {
+    return OllamaChatModel.builder()
+        .baseUrl(server.ollamaBaseUrl())
+        .modelName("llama3.1")
+        .timeout(Duration.ofSeconds(5))
+        .maxRetries(0);
+  }
+
   private static MemoryStore storeWith(ChatModel model) {
     return Engram.builder()
         .pipeline(LlmPipeline.builder(model).keepEpisodes(false).build())
@@ -100,7 +108,53 @@ class WirePathTest {
     var format = server.requests().get(0).responseFormat();
     assertEquals("json_schema", format.path("type").asText());
     assertEquals("facts", format.path("json_schema").path("name").asText());
+    assertTrue(format.path("json_schema").path("strict").asBoolean(), format.toString());
     assertTrue(format.path("json_schema").path("schema").path("properties").has("facts"));
+  }
+
+  @Test
+  void openAi_withoutDeclaredCapabilities_autoSendsNoSchema() {
+    server.respondWith(r -> FACTS);
+    ChatModel model = openAi().build();
+    assertTrue(model.supportedCapabilities().isEmpty(), "langchain4j declares nothing by default");
+    try (MemoryStore store = storeWith(model)) {
+      assertEquals(PipelineOutcome.Status.APPLIED, store.add(message()).pipeline().status());
+    }
+    assertTrue(server.requests().get(0).responseFormat().isMissingNode());
+  }
+
+  @Test
+  void openAi_structuredOutputAlways_sendsTheSchemaThoughTheModelDeclaresNothing() {
+    server.respondWith(r -> FACTS);
+    try (MemoryStore store =
+        Engram.builder()
+            .pipeline(
+                LlmPipeline.builder(openAi().build())
+                    .structuredOutput(LlmPipeline.StructuredOutput.ALWAYS)
+                    .keepEpisodes(false)
+                    .build())
+            .build()) {
+      assertEquals(PipelineOutcome.Status.APPLIED, store.add(message()).pipeline().status());
+    }
+    var format = server.requests().get(0).responseFormat();
+    assertEquals("json_schema", format.path("type").asText());
+    assertEquals("facts", format.path("json_schema").path("name").asText());
+  }
+
+  @Test
+  void ollama_structuredOutputAlways_sendsTheSchemaThoughTheModelDeclaresNothing() {
+    server.respondWith(r -> FACTS);
+    try (MemoryStore store =
+        Engram.builder()
+            .pipeline(
+                LlmPipeline.builder(ollama().build())
+                    .structuredOutput(LlmPipeline.StructuredOutput.ALWAYS)
+                    .keepEpisodes(false)
+                    .build())
+            .build()) {
+      assertEquals(PipelineOutcome.Status.APPLIED, store.add(message()).pipeline().status());
+    }
+    assertTrue(server.requests().get(0).responseFormat().path("properties").has("facts"));
   }
 
   @Test
