@@ -34,30 +34,24 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.model.chat.Capability;
-import dev.langchain4j.model.chat.request.ChatRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class LlmPipelineTest {
-  private static final Scope OWNER = Scope.user("alice");
-  private static final Scope ALICE = OWNER.withSession("s1");
-  private static final Instant SAID = Instant.parse("2023-05-08T13:56:00Z");
+  static final Scope OWNER = Scope.user("alice");
+  static final Scope ALICE = OWNER.withSession("s1");
+  static final Instant SAID = Instant.parse("2023-05-08T13:56:00Z");
 
   private final ManualClock clock = new ManualClock(Instant.parse("2025-01-10T10:00:00Z"));
 
-  private static String facts(String... texts) {
+  static String facts(String... texts) {
     StringBuilder sb = new StringBuilder("{\"facts\": [");
     for (int i = 0; i < texts.length; i++) {
       sb.append(i == 0 ? "" : ",")
@@ -71,7 +65,7 @@ class LlmPipelineTest {
     return sb.append("]}").toString();
   }
 
-  private static String decision(String action, String target, String text, String... related) {
+  static String decision(String action, String target, String text, String... related) {
     return "{\"decisions\": [{\"fact\": 1, \"action\": \""
         + action
         + "\", \"target\": \""
@@ -91,13 +85,13 @@ class LlmPipelineTest {
     return store(model, LlmPipeline.builder(model));
   }
 
-  private static AddRequest said(String text) {
+  static AddRequest said(String text) {
     return AddRequest.builder(ALICE)
         .message(Message.user(text).withName("Alice").withId("msg-1").withObservedAt(SAID))
         .build();
   }
 
-  private Memory seed(MemoryStore store, String text) {
+  static Memory seed(MemoryStore store, String text) {
     return store
         .add(AddRequest.builder(OWNER).text(text).kind(Kind.SEMANTIC).infer(false).build())
         .added()
@@ -269,7 +263,7 @@ class LlmPipelineTest {
     assertFalse(rawEpisode(Kind.SEMANTIC, Tier.SHORT_TERM, verbatim), "a fact stored verbatim");
   }
 
-  private static List<String> texts(List<Memory> memories) {
+  static List<String> texts(List<Memory> memories) {
     return memories.stream().map(Memory::text).toList();
   }
 
@@ -707,35 +701,6 @@ class LlmPipelineTest {
     assertEquals(2, calls.get(1).attempt());
     assertTrue(calls.get(1).succeeded());
     assertEquals(100, calls.get(1).inputTokens());
-  }
-
-  @Test
-  void concurrentAddsOfTheSameFactForOneScope_produceOneMemory() throws Exception {
-    Function<ChatRequest, String> responder =
-        r -> {
-          if (isExtract(r)) {
-            return facts("Alice's favourite colour is green");
-          }
-          boolean known =
-              user(r).contains("\"text\":\"Alice's favourite colour is green\",\"date\"");
-          return known ? decision("NONE", "0", "") : decision("ADD", "", "");
-        };
-    ScriptedChatModel model = new ScriptedChatModel(responder);
-    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
-      seed(store, "Alice was born in Braga"); // makes consolidation run from the first add
-      ExecutorService pool = Executors.newFixedThreadPool(6);
-      List<Future<AddResult>> futures = new ArrayList<>();
-      for (int i = 0; i < 12; i++) {
-        futures.add(pool.submit(() -> store.add(said("green is my favourite colour"))));
-      }
-      for (Future<AddResult> f : futures) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-      pool.shutdown();
-      assertEquals(
-          1,
-          store.list(OWNER, Filter.contains("text", "green"), PageRequest.first()).items().size());
-    }
   }
 
   @Test
