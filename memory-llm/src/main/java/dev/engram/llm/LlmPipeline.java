@@ -237,6 +237,7 @@ public final class LlmPipeline implements MemoryPipeline {
         prompts.extract(),
         user.toString(),
         Schemas.FACTS,
+        "facts",
         Replies::facts,
         usage);
   }
@@ -314,6 +315,10 @@ public final class LlmPipeline implements MemoryPipeline {
       Replies.Fact fact = facts.get(i);
       Replies.Decision d = decisions.get(i + 1);
       String action = d == null ? "ADD" : d.action();
+      if (!Replies.ACTIONS.contains(action)) {
+        notes.add("fact " + (i + 1) + ": unknown action \"" + action + "\"; added instead");
+        action = "ADD";
+      }
       Memory target = d == null ? null : byShortId(existing, d.target());
       if (!action.equals("ADD") && target == null) {
         if (d != null && !existing.isEmpty()) {
@@ -415,6 +420,7 @@ public final class LlmPipeline implements MemoryPipeline {
         prompts.consolidate(),
         user,
         Schemas.DECISIONS,
+        "decisions",
         Replies::decisions,
         usage);
   }
@@ -467,6 +473,7 @@ public final class LlmPipeline implements MemoryPipeline {
             prompts.evolve(),
             user,
             Schemas.NEIGHBOURS,
+            "neighbours",
             Replies::neighbours,
             usage)) {
       Memory n = byShortId(neighbours, c.id());
@@ -598,6 +605,7 @@ public final class LlmPipeline implements MemoryPipeline {
             prompts.summarize(),
             DataBlock.wrap("EPISODES of " + scope + ":", data),
             Schemas.FACTS,
+            "facts",
             Replies::facts,
             usage);
     consolidate(facts, sources, Map.of(), context, usage, changes, notes);

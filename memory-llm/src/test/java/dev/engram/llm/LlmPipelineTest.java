@@ -319,6 +319,28 @@ class LlmPipelineTest {
   }
 
   @Test
+  void anUnknownDecisionActionAddsTheFact_andTheOtherDecisionsStand() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r ->
+                isExtract(r)
+                    ? facts("Alice has a sister", "Alice likes pizza")
+                    : "{\"decisions\": [{\"fact\": 1, \"action\": \"MERGE\", \"target\": \"0\"},"
+                        + " {\"fact\": 2, \"action\": \"NONE\", \"target\": \"0\"}]}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory pizza = seed(store, "Alice likes pizza");
+      AddResult r = store.add(said("I have a sister, and I like pizza"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice has a sister"), texts(r.added()));
+      assertEquals("Alice likes pizza", store.get(OWNER, pizza.id()).orElseThrow().text());
+      assertTrue(
+          r.pipeline().notes().contains("fact 1: unknown action \"MERGE\"; added instead"),
+          r.pipeline().notes().toString());
+      assertEquals(2, r.pipeline().usage().llmCalls(), "extract and consolidate, no retry");
+    }
+  }
+
+  @Test
   void aDeleteDecisionNeverLosesTheNewFact() {
     ScriptedChatModel model =
         new ScriptedChatModel(

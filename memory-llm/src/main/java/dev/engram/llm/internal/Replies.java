@@ -38,7 +38,8 @@ public final class Replies {
    * A consolidation decision.
    *
    * @param fact the 1-based fact number
-   * @param action ADD, UPDATE, INVALIDATE or NONE
+   * @param action ADD, UPDATE, INVALIDATE or NONE (DELETE read as INVALIDATE), or whatever other
+   *     word the model wrote, upper-cased, for the pipeline to treat as ADD
    * @param target the existing memory's short id, or empty
    * @param text the merged text of an UPDATE, or empty
    * @param related short ids of related existing memories
@@ -108,7 +109,10 @@ public final class Replies {
     return "";
   }
 
-  /** Reads {@code {"decisions": [...]}}. */
+  /** The decision actions the pipeline acts on; any other is taken as ADD. */
+  public static final List<String> ACTIONS = List.of("ADD", "UPDATE", "INVALIDATE", "NONE");
+
+  /** Reads {@code {"decisions": [...]}}; one odd decision never spoils the others. */
   public static List<Decision> decisions(JsonNode root) {
     JsonNode array = root.get("decisions");
     if (array == null || !array.isArray()) {
@@ -119,10 +123,6 @@ public final class Replies {
       String action = text(d, "action").strip().toUpperCase(Locale.ROOT);
       if (action.equals("DELETE")) {
         action = "INVALIDATE"; // a delete never loses the new fact: invalidate and add
-      }
-      if (!List.of("ADD", "UPDATE", "INVALIDATE", "NONE").contains(action)) {
-        throw new IllegalArgumentException(
-            "decision action \"" + action + "\" is not one of ADD, UPDATE, INVALIDATE, NONE");
       }
       out.add(
           new Decision(
