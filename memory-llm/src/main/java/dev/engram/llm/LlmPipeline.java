@@ -26,6 +26,8 @@ import dev.engram.spi.PlannedChange;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -115,6 +117,7 @@ public final class LlmPipeline implements MemoryPipeline {
   private final int similarLimit;
   private final int recentContext;
   private final double linkThreshold;
+  private final ZoneId zone;
 
   private LlmPipeline(Builder b) {
     this.prompts = b.prompts;
@@ -134,6 +137,7 @@ public final class LlmPipeline implements MemoryPipeline {
     this.similarLimit = b.similarLimit;
     this.recentContext = b.recentContext;
     this.linkThreshold = b.linkThreshold;
+    this.zone = b.zone;
   }
 
   /** A builder for a pipeline over {@code model}. */
@@ -210,7 +214,7 @@ public final class LlmPipeline implements MemoryPipeline {
         if (speaker != null) {
           o.put("speaker", speaker.toString());
         }
-        o.put("date", DataBlock.date(m.observedAt()));
+        o.put("date", DataBlock.date(m.observedAt(), zone));
         o.put("text", m.text());
       }
       ObjectNode recentData = DataBlock.object();
@@ -226,7 +230,7 @@ public final class LlmPipeline implements MemoryPipeline {
       if (m.name() != null) {
         o.put("speaker", m.name());
       }
-      o.put("date", DataBlock.date(m.observedAt()));
+      o.put("date", DataBlock.date(m.observedAt(), zone));
       o.put("text", m.text());
     }
     ObjectNode data = DataBlock.object();
@@ -252,7 +256,11 @@ public final class LlmPipeline implements MemoryPipeline {
       facts.add(
           new Replies.Fact(
               m.text(),
-              m.role() == Role.USER ? "user" : "assistant",
+              switch (m.role()) {
+                case ASSISTANT -> "assistant";
+                case TOOL -> "tool";
+                default -> "user";
+              },
               "semantic",
               5,
               List.of(),
@@ -395,6 +403,27 @@ public final class LlmPipeline implements MemoryPipeline {
     }
   }
 
+  /**
+   * Whom a stored memory is about: the subject extraction gave it, else who said it (a verbatim
+   * message), else unknown.
+   */
+  private static String subject(Memory m) {
+    Object subject = m.metadata().get("subject");
+    if (subject != null) {
+      return subject.toString();
+    }
+    Object role = m.metadata().get("role");
+    if (role == null) {
+      return null;
+    }
+    return switch (role.toString()) {
+      case "assistant" -> "assistant";
+      case "tool" -> "tool";
+      case "system" -> null;
+      default -> "user";
+    };
+  }
+
   private List<Replies.Decision> decide(
       List<Replies.Fact> facts, List<Memory> existing, ModelCaller.Usage usage) {
     ArrayNode memories = DataBlock.array();
@@ -403,11 +432,16 @@ public final class LlmPipeline implements MemoryPipeline {
       ObjectNode o = memories.addObject();
       o.put("id", String.valueOf(i));
       o.put("text", m.text());
-      o.put("date", DataBlock.date(m.observedAt()));
+      String about = subject(m);
+      if (about != null) {
+        o.put("about", about);
+      }
+      o.put("date", DataBlock.date(m.observedAt(), zone));
     }
     ArrayNode newFacts = DataBlock.array();
     for (int i = 0; i < facts.size(); i++) {
-      newFacts.addObject().put("fact", i + 1).put("text", facts.get(i).text());
+      Replies.Fact f = facts.get(i);
+      newFacts.addObject().put("fact", i + 1).put("text", f.text()).put("about", f.about());
     }
     ObjectNode existingData = DataBlock.object();
     existingData.set("memories", memories);
@@ -592,7 +626,7 @@ public final class LlmPipeline implements MemoryPipeline {
       if (speaker != null) {
         o.put("speaker", speaker.toString());
       }
-      o.put("date", DataBlock.date(e.observedAt()));
+      o.put("date", DataBlock.date(e.observedAt(), zone));
       o.put("text", e.text());
       sources.add(
           new Source(e.sources().isEmpty() ? null : e.sources().get(0), e.observedAt(), e.id()));
@@ -648,6 +682,7 @@ public final class LlmPipeline implements MemoryPipeline {
     private int similarLimit = 5;
     private int recentContext = 6;
     private double linkThreshold = 0.4;
+    private ZoneId zone = ZoneOffset.UTC;
 
     private Builder(ChatModel model) {
       this.model = Objects.requireNonNull(model, "model must not be null");
@@ -751,6 +786,16 @@ public final class LlmPipeline implements MemoryPipeline {
             "linkThreshold must be greater than 0 and at most 1, got " + threshold);
       }
       this.linkThreshold = threshold;
+      return this;
+    }
+
+    /**
+     * Sets the time zone the model reads dates in (each message's, each memory's), so that
+     * "yesterday" or "tonight" resolves to the user's calendar day; default UTC. Each date is shown
+     * with its zone, e.g. {@code Sunday, 7 May 2023, 20:00 America/Los_Angeles (UTC-07:00)}.
+     */
+    public Builder zone(ZoneId zone) {
+      this.zone = Objects.requireNonNull(zone, "zone must not be null");
       return this;
     }
 

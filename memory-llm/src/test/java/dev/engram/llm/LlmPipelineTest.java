@@ -19,6 +19,7 @@ import dev.engram.MemoryStore;
 import dev.engram.Message;
 import dev.engram.PageRequest;
 import dev.engram.PipelineOutcome;
+import dev.engram.Role;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
@@ -35,6 +36,7 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.model.chat.Capability;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +142,85 @@ class LlmPipelineTest {
       assertTrue(prompt.contains("\"speaker\":\"Alice\""), prompt);
       assertTrue(
           ScriptedChatModel.system(model.requests.get(0)).contains("Never use today's date"));
+    }
+  }
+
+  @Test
+  void datesAreShownInTheConfiguredZone_soYesterdayIsTheUsersYesterday() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> facts("x"));
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).zone(ZoneId.of("America/Los_Angeles")))) {
+      store.add(
+          AddRequest.builder(ALICE)
+              .message(
+                  Message.user("I went hiking yesterday")
+                      .withObservedAt(Instant.parse("2023-05-08T03:00:00Z")))
+              .build());
+      String prompt = user(model.requests.get(0));
+      assertTrue(
+          prompt.contains("\"date\":\"Sunday, 7 May 2023, 20:00 America/Los_Angeles (UTC-07:00)\""),
+          prompt);
+    }
+    assertEquals(
+        "zone must not be null",
+        assertThrows(NullPointerException.class, () -> LlmPipeline.builder(model).zone(null))
+            .getMessage());
+  }
+
+  private static String fact(String text, String about) {
+    return "{\"facts\": [{\"text\": \""
+        + text
+        + "\", \"about\": \""
+        + about
+        + "\", \"kind\": \"semantic\", \"importance\": 6, \"keywords\": [], \"tags\": [],"
+        + " \"context\": \"\", \"sources\": [1]}]}";
+  }
+
+  @Test
+  void factsAboutTheAssistantKeepTheirSubject_andConsolidationSeesWhomEachIsAbout() {
+    String promise = "The assistant will remind Alice to call her mother on Sunday";
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                fact(promise, "assistant"),
+                fact("Alice will call her mother on Sunday", "user"),
+                decision("ADD", "", "", "0")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory reminder = store.add(said("Remind me to call mum on Sunday")).added().get(0);
+      assertEquals("assistant", reminder.metadata().get("subject"));
+      seed(store, "Alice calls her mother every Sunday");
+
+      Memory call = store.add(said("I'll call mum on Sunday")).added().get(0);
+      assertEquals("user", call.metadata().get("subject"));
+      String prompt = user(model.requests.get(2));
+      assertTrue(prompt.contains("\"text\":\"" + promise + "\",\"about\":\"assistant\""), prompt);
+      assertTrue(
+          prompt.contains("\"text\":\"Alice calls her mother every Sunday\",\"about\":\"user\""),
+          prompt);
+      assertTrue(
+          prompt.contains("\"text\":\"Alice will call her mother on Sunday\",\"about\":\"user\""),
+          prompt);
+    }
+  }
+
+  @Test
+  void withExtractionOff_eachMessageKeepsWhoSaidIt() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> decision("ADD", "", ""));
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).extraction(false).keepEpisodes(false))) {
+      AddResult r =
+          store.add(
+              AddRequest.builder(ALICE)
+                  .message(Message.user("Book me a table for two"))
+                  .message(Message.assistant("I will book a table for two at 8pm"))
+                  .message(
+                      new Message(Role.TOOL, "booking 4411 confirmed for 20:00", null, null, null))
+                  .message(Message.system("be brief"))
+                  .build());
+      assertEquals(
+          List.of("user", "assistant", "tool"),
+          r.added().stream().map(m -> m.metadata().get("subject")).toList());
     }
   }
 
