@@ -356,21 +356,43 @@ public final class LlmPipeline implements MemoryPipeline {
       List<Memory> links = linking ? related : List.of();
       String reason = d == null || d.reason().isEmpty() ? "" : d.reason();
       switch (action) {
-        case "NONE" ->
-            notes.add("already known: \"" + fact.text() + "\" (memory " + target.id() + ")");
+        case "NONE" -> {
+          notes.add("already known: \"" + fact.text() + "\" (memory " + target.id() + ")");
+          // Said again: the known memory now traces to this message too.
+          List<String> newSources = new ArrayList<>(messageIds(fact, sources));
+          newSources.removeAll(target.sources());
+          if (!newSources.isEmpty()) {
+            changes.add(
+                new PlannedChange.Update(
+                    target.id(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    Map.of(),
+                    newSources,
+                    "said again: " + fact.text()));
+          }
+          linkEpisodes(target, fact, sources, changes);
+        }
         case "UPDATE" -> {
           String text = d.text().isEmpty() ? fact.text() : d.text();
+          List<String> keywords = merged(target.keywords(), fact.keywords());
+          List<String> tags = merged(target.tags(), fact.tags());
+          double importance = fact.importance() / 10.0;
           changes.add(
               new PlannedChange.Update(
                   target.id(),
                   text,
-                  null,
-                  null,
-                  null,
-                  null,
+                  keywords.equals(target.keywords()) ? null : keywords,
+                  tags.equals(target.tags()) ? null : tags,
+                  target.context().isEmpty() && !fact.context().isEmpty() ? fact.context() : null,
+                  importance > target.importance() ? importance : null,
                   Map.of(),
                   messageIds(fact, sources),
                   reason.isEmpty() ? "refined by: " + fact.text() : reason));
+          linkEpisodes(target, fact, sources, changes);
           for (Memory r : links) {
             changes.add(new PlannedChange.AddLink(target.id(), Link.related(r.id()), "related"));
           }
@@ -574,6 +596,28 @@ public final class LlmPipeline implements MemoryPipeline {
         messageIds(fact, sources),
         observed,
         links);
+  }
+
+  /** Links an existing memory a fact confirmed or refined to the episodes the fact came from. */
+  private static void linkEpisodes(
+      Memory target, Replies.Fact fact, List<Source> sources, List<PlannedChange> changes) {
+    for (Source s : sourcesOf(fact, sources)) {
+      Link link = s.episode() == null ? null : new Link(s.episode(), Link.DERIVED_FROM);
+      if (link != null && !target.links().contains(link)) {
+        changes.add(new PlannedChange.AddLink(target.id(), link, "said in conversation"));
+      }
+    }
+  }
+
+  /** {@code existing} followed by what {@code more} adds to it, at most 16 terms. */
+  private static List<String> merged(List<String> existing, List<String> more) {
+    List<String> out = new ArrayList<>(existing);
+    for (String term : more) {
+      if (out.size() < 16 && out.stream().noneMatch(t -> t.equalsIgnoreCase(term))) {
+        out.add(term);
+      }
+    }
+    return out;
   }
 
   /** The sources a fact cites; all of them when it cites none that exist. */

@@ -386,6 +386,62 @@ class LlmPipelineTest {
   }
 
   @Test
+  void aKnownFactSaidAgain_tracesToTheNewMessageToo() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> isExtract(r) ? facts("Alice likes pizza") : decision("NONE", "0", ""));
+    try (MemoryStore store = store(model)) {
+      Memory pizza =
+          store
+              .add(
+                  AddRequest.builder(OWNER)
+                      .text("Alice likes pizza")
+                      .kind(Kind.SEMANTIC)
+                      .source("m0")
+                      .infer(false)
+                      .build())
+              .added()
+              .get(0);
+      AddResult r = store.add(said("I like pizza"));
+      Memory episode = r.added().get(0);
+      assertEquals(List.of("I like pizza"), texts(r.added()), "only the episode is added");
+
+      Memory known = store.get(OWNER, pizza.id()).orElseThrow();
+      assertEquals("Alice likes pizza", known.text());
+      assertEquals(List.of("m0", "msg-1"), known.sources());
+      assertTrue(
+          known.links().contains(new Link(episode.id(), Link.DERIVED_FROM)),
+          known.links().toString());
+      assertTrue(
+          store.history(OWNER, pizza.id()).stream()
+              .anyMatch(e -> e.reason().equals("said again: Alice likes pizza")));
+    }
+  }
+
+  @Test
+  void anUpdateMergesTheFactsKeywordsTagsAndImportance() {
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                facts("Alice likes pizza"), // keywords k1 k2 k3, tags life, importance 7
+                "{\"facts\": [{\"text\": \"Alice especially likes margherita\", \"importance\": 9,"
+                    + " \"keywords\": [\"margherita\", \"K1\"], \"tags\": [\"food\"],"
+                    + " \"sources\": [1]}]}",
+                decision("UPDATE", "0", "Alice likes pizza, especially margherita")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory pizza = store.add(said("I like pizza")).added().get(0);
+      store.add(said("margherita is the best"));
+      Memory merged = store.get(OWNER, pizza.id()).orElseThrow();
+      assertEquals("Alice likes pizza, especially margherita", merged.text());
+      assertEquals(List.of("k1", "k2", "k3", "margherita"), merged.keywords());
+      assertEquals(List.of("life", "food"), merged.tags());
+      assertEquals(0.9, merged.importance());
+      assertEquals("talking about home", merged.context(), "a context is kept");
+    }
+  }
+
+  @Test
   void aDecisionNamingAnUnknownMemoryStillAddsTheFact() {
     ScriptedChatModel model =
         new ScriptedChatModel(
