@@ -48,10 +48,12 @@ import org.slf4j.LoggerFactory;
  *       <b>enriched</b> with keywords, tags, a context line and an importance of 1–10.
  *   <li><b>Consolidate</b> (1 call, skipped when nothing similar is stored): each fact is compared
  *       with the most similar existing memories of the scope, shown to the model under small
- *       integer ids that are mapped back here. ADD stores it; UPDATE rewrites a memory (its old
- *       text stays in history); INVALIDATE closes a contradicted memory's validity and adds the new
- *       fact, linked with {@code supersedes}; NONE notes that it is known. A decision naming an
- *       unknown id falls back to ADD, so a new fact is never lost.
+ *       integer ids that are mapped back here (raw episodes, the verbatim messages, are not
+ *       compared). ADD stores it; UPDATE rewrites a memory (its old text stays in history) and
+ *       merges in the fact's keywords, tags and sources; INVALIDATE closes a contradicted memory's
+ *       validity and adds the new fact, linked with {@code supersedes}; NONE notes that it is known
+ *       and adds the new message to the known memory's sources. A decision naming an unknown id or
+ *       action falls back to ADD, so a new fact is never lost.
  *   <li><b>Link</b>: each fact is linked to the existing memories the model called related; with
  *       consolidation off, to at most 3 similar memories whose relevance reaches {@link
  *       Builder#linkThreshold(double)}.
@@ -817,12 +819,12 @@ public final class LlmPipeline implements MemoryPipeline {
      * #consolidation(boolean) consolidation} is off, so that no model judges what is related; more
      * than 0, at most 1; default 0.4. Each fact then links to at most 3 of its {@link
      * #similarLimit(int) similar memories} whose relevance ({@link SearchHit#score()} with
-     * relevance-only weights) reaches this. Relevance is the backend's: with the in-memory backend
-     * and the bge-small embedder, memories on the fact's subject measured 0.44 to 0.47 and
-     * unrelated ones 0.28 to 0.36; without an embedder even an identical sentence stays under 0.45;
-     * the embedded Lucene store normalises per query, so its best hit scores about 0.6 whatever it
-     * is — there, keep consolidation on for judged links, or set this above 0.6 to link nothing
-     * unjudged.
+     * relevance-only weights) reaches this. Relevance is the backend's: in a small check with the
+     * in-memory backend and the bge-small embedder, the memory a fact was clearly about scored 0.44
+     * to 0.47, loosely related ones 0.38 to 0.41 and unrelated ones 0.28 to 0.36; without an
+     * embedder even an identical sentence stays under 0.45; the embedded Lucene store normalises
+     * per query, so its best hit scores about 0.6 whatever it is — there, keep consolidation on for
+     * judged links, or set this above 0.6 to link nothing unjudged.
      */
     public Builder linkThreshold(double threshold) {
       if (!(threshold > 0 && threshold <= 1)) {
