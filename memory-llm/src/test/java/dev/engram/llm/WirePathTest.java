@@ -96,13 +96,19 @@ class WirePathTest {
   }
 
   @Test
-  void openAi_jsonSchemaIsSentWhenTheModelSupportsIt() {
+  void docsSample_openAi_declaresTheSchemaCapability_soTheSchemaIsSentStrictly() {
     server.respondWith(r -> FACTS);
+    String baseUrl = server.openAiBaseUrl();
+    // docs/pipeline.md
     ChatModel model =
-        openAi()
+        OpenAiChatModel.builder()
+            .baseUrl(baseUrl)
+            .apiKey(System.getenv().getOrDefault("OPENAI_API_KEY", "test-key"))
+            .modelName("gpt-4o-mini")
             .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
             .strictJsonSchema(true)
             .build();
+    // end
     try (MemoryStore store = storeWith(model)) {
       assertEquals(PipelineOutcome.Status.APPLIED, store.add(message()).pipeline().status());
     }
@@ -111,6 +117,24 @@ class WirePathTest {
     assertEquals("facts", format.path("json_schema").path("name").asText());
     assertTrue(format.path("json_schema").path("strict").asBoolean(), format.toString());
     assertTrue(format.path("json_schema").path("schema").path("properties").has("facts"));
+  }
+
+  @Test
+  void docsSample_ollama_declaresTheSchemaCapability_soTheSchemaIsSent() {
+    server.respondWith(r -> FACTS);
+    String baseUrl = server.ollamaBaseUrl();
+    // docs/pipeline.md
+    ChatModel model =
+        OllamaChatModel.builder()
+            .baseUrl(baseUrl)
+            .modelName("llama3.1")
+            .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
+            .build();
+    // end
+    try (MemoryStore store = storeWith(model)) {
+      assertEquals(PipelineOutcome.Status.APPLIED, store.add(message()).pipeline().status());
+    }
+    assertTrue(server.requests().get(0).responseFormat().path("properties").has("facts"));
   }
 
   @Test
