@@ -19,12 +19,15 @@ import dev.engram.memory.Tier;
 import dev.engram.spi.MemoryDraft;
 import dev.engram.spi.MemoryPipeline;
 import dev.engram.spi.PipelineContext;
+import dev.engram.spi.PipelineException;
 import dev.engram.spi.PipelineInput;
 import dev.engram.spi.PipelinePlan;
 import dev.engram.spi.PlannedChange;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,6 +36,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Mem0- and A-MEM-style memory through any langchain4j {@link ChatModel}. For each add:
@@ -43,33 +48,66 @@ import java.util.Set;
  *       <b>enriched</b> with keywords, tags, a context line and an importance of 1–10.
  *   <li><b>Consolidate</b> (1 call, skipped when nothing similar is stored): each fact is compared
  *       with the most similar existing memories of the scope, shown to the model under small
- *       integer ids that are mapped back here. ADD stores it; UPDATE rewrites a memory (its old
- *       text stays in history); INVALIDATE closes a contradicted memory's validity and adds the new
- *       fact, linked with {@code supersedes}; NONE notes that it is known. A decision naming an
- *       unknown id falls back to ADD, so a new fact is never lost.
- *   <li><b>Link</b>: each fact is linked to the existing memories the model called related.
- *   <li><b>Evolve</b> (optional, 1 more call): related memories' context and tags are refined.
+ *       integer ids that are mapped back here (raw episodes, the verbatim messages, are not
+ *       compared). ADD stores it; UPDATE rewrites a memory (its old text stays in history) and
+ *       merges in the fact's keywords, tags and sources; INVALIDATE closes a contradicted memory's
+ *       validity and adds the new fact, linked with {@code supersedes}; NONE notes that it is known
+ *       and adds the new message to the known memory's sources. A decision naming an unknown id or
+ *       action falls back to ADD, so a new fact is never lost.
+ *   <li><b>Link</b>: each fact is linked to the existing memories the model called related; with
+ *       consolidation off, to at most 3 similar memories whose relevance reaches {@link
+ *       Builder#linkThreshold(double)}.
+ *   <li><b>Evolve</b> (optional, 1 call for all the new facts that have related memories): those
+ *       related memories' context and tags are refined.
  * </ol>
  *
- * <p>So an add costs 1 call when the scope has nothing similar yet and 2 otherwise (3 with
- * evolution). With {@link Builder#keepEpisodes(boolean)} (the default) the raw messages are stored
- * too, as short-term episodic memories that fade unless recalled, and every fact links to the
- * episodes it came from; {@link dev.engram.MemoryStore#consolidate(Scope)} later summarises a
- * session's episodes into lasting facts.
+ * <p>Model calls per add: 1 to extract (none with extraction off), 1 to consolidate when any fact
+ * has a similar stored memory, 1 to evolve when evolution is on and any new fact has related
+ * memories — so 1 to 3 (0 to 2 without extraction). A step whose reply is unusable is asked once
+ * more, so at most twice that. Retries of transport errors (429, 5xx) are the langchain4j client's
+ * own ({@code maxRetries}) and happen inside one counted call. Session consolidation costs 1
+ * summarise call plus the same consolidate and evolve calls.
  *
- * <p>If a call fails, times out, is rate-limited, or the model answers unusably twice, the pipeline
- * throws and the store keeps the raw messages instead, reporting why: nothing said is dropped.
+ * <p>With {@link Builder#keepEpisodes(boolean)} (the default) the raw messages are stored too, as
+ * short-term episodic memories that fade unless recalled, and every fact links to the episodes it
+ * came from; {@link dev.engram.MemoryStore#consolidate(Scope)} later summarises a session's
+ * episodes into lasting facts.
+ *
+ * <p>If an extract or consolidate call fails, times out, is rate-limited, or the model answers
+ * unusably twice, the pipeline throws and the store keeps the raw messages instead, reporting why:
+ * nothing said is dropped. A failed evolve call only leaves the neighbours as they were; the rest
+ * of the plan is applied and the failure is one of the outcome's notes.
  *
  * {@snippet :
  * ChatModel model = OpenAiChatModel.builder().apiKey(System.getenv("OPENAI_API_KEY"))
- *     .modelName("gpt-4o-mini").build();
+ *     .modelName("gpt-4o-mini")
+ *     .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA) // else no schema is sent
+ *     .strictJsonSchema(true)
+ *     .build();
  * MemoryStore memory = Engram.builder().pipeline(LlmPipeline.builder(model).build()).build();
  * memory.add(Scope.user("alice"), "I moved to Porto last week");
  * }
  */
 public final class LlmPipeline implements MemoryPipeline {
-  private static final Filter NOT_EPISODIC = Filter.ne("kind", Kind.EPISODIC);
+  /**
+   * Raw episodes: the verbatim messages the store keeps (this pipeline's kept episodes, the store's
+   * fall-back, {@code infer(false)} adds). They are episodic and short-term or working, or, once
+   * promoted by recall, still carry the {@code role} the store gives every verbatim message and no
+   * extracted {@code subject}. Extracted facts of kind episodic (events) are long-term and have a
+   * subject, so later facts are compared with them.
+   */
+  static final Filter RAW_EPISODE =
+      Filter.and(
+          Filter.eq("kind", Kind.EPISODIC),
+          Filter.or(
+              Filter.in("tier", List.of(Tier.WORKING, Tier.SHORT_TERM)),
+              Filter.and(
+                  Filter.exists("metadata.role"), Filter.not(Filter.exists("metadata.subject")))));
+
+  private static final Filter NOT_RAW_EPISODE = Filter.not(RAW_EPISODE);
+  private static final Logger LOG = LoggerFactory.getLogger(LlmPipeline.class);
   private static final int MAX_EXISTING = 30;
+  private static final int MAX_UNJUDGED_LINKS = 3;
 
   private final Prompts prompts;
   private final ModelCaller caller;
@@ -80,6 +118,8 @@ public final class LlmPipeline implements MemoryPipeline {
   private final boolean keepEpisodes;
   private final int similarLimit;
   private final int recentContext;
+  private final double linkThreshold;
+  private final ZoneId zone;
 
   private LlmPipeline(Builder b) {
     this.prompts = b.prompts;
@@ -98,6 +138,8 @@ public final class LlmPipeline implements MemoryPipeline {
     this.keepEpisodes = b.keepEpisodes;
     this.similarLimit = b.similarLimit;
     this.recentContext = b.recentContext;
+    this.linkThreshold = b.linkThreshold;
+    this.zone = b.zone;
   }
 
   /** A builder for a pipeline over {@code model}. */
@@ -174,7 +216,7 @@ public final class LlmPipeline implements MemoryPipeline {
         if (speaker != null) {
           o.put("speaker", speaker.toString());
         }
-        o.put("date", DataBlock.date(m.observedAt()));
+        o.put("date", DataBlock.date(m.observedAt(), zone));
         o.put("text", m.text());
       }
       ObjectNode recentData = DataBlock.object();
@@ -190,7 +232,7 @@ public final class LlmPipeline implements MemoryPipeline {
       if (m.name() != null) {
         o.put("speaker", m.name());
       }
-      o.put("date", DataBlock.date(m.observedAt()));
+      o.put("date", DataBlock.date(m.observedAt(), zone));
       o.put("text", m.text());
     }
     ObjectNode data = DataBlock.object();
@@ -201,6 +243,7 @@ public final class LlmPipeline implements MemoryPipeline {
         prompts.extract(),
         user.toString(),
         Schemas.FACTS,
+        "facts",
         Replies::facts,
         usage);
   }
@@ -215,7 +258,11 @@ public final class LlmPipeline implements MemoryPipeline {
       facts.add(
           new Replies.Fact(
               m.text(),
-              m.role() == Role.USER ? "user" : "assistant",
+              switch (m.role()) {
+                case ASSISTANT -> "assistant";
+                case TOOL -> "tool";
+                default -> "user";
+              },
               "semantic",
               5,
               List.of(),
@@ -242,17 +289,27 @@ public final class LlmPipeline implements MemoryPipeline {
       return;
     }
     // Existing memories similar to any fact, shown to the model as "0", "1", … and mapped back
-    // here.
+    // here; and, per fact, the similar ones close enough to link without a model's judgement.
     List<Memory> existing = new ArrayList<>();
+    List<List<Memory>> nearByFact = new ArrayList<>();
     Set<MemoryId> seen = new LinkedHashSet<>();
-    if (consolidation || linking) {
-      for (Replies.Fact f : facts) {
-        for (SearchHit hit : context.similar(f.text(), similarLimit, NOT_EPISODIC)) {
-          if (existing.size() < MAX_EXISTING && seen.add(hit.memory().id())) {
-            existing.add(hit.memory());
-          }
+    boolean search = consolidation || linking || evolution;
+    for (Replies.Fact f : facts) {
+      List<Memory> near = new ArrayList<>();
+      List<SearchHit> hits =
+          search ? context.similar(f.text(), similarLimit, NOT_RAW_EPISODE) : List.of();
+      for (SearchHit hit : hits) {
+        Memory m = hit.memory();
+        if (existing.size() < MAX_EXISTING && seen.add(m.id())) {
+          existing.add(m);
+        }
+        if (hit.score() >= linkThreshold
+            && near.size() < MAX_UNJUDGED_LINKS
+            && seen.contains(m.id())) {
+          near.add(m);
         }
       }
+      nearByFact.add(near);
     }
     Map<Integer, Replies.Decision> decisions = new LinkedHashMap<>();
     if (consolidation && !existing.isEmpty()) {
@@ -268,6 +325,10 @@ public final class LlmPipeline implements MemoryPipeline {
       Replies.Fact fact = facts.get(i);
       Replies.Decision d = decisions.get(i + 1);
       String action = d == null ? "ADD" : d.action();
+      if (!Replies.ACTIONS.contains(action)) {
+        notes.add("fact " + (i + 1) + ": unknown action \"" + action + "\"; added instead");
+        action = "ADD";
+      }
       Memory target = d == null ? null : byShortId(existing, d.target());
       if (!action.equals("ADD") && target == null) {
         if (d != null && !existing.isEmpty()) {
@@ -283,37 +344,63 @@ public final class LlmPipeline implements MemoryPipeline {
         action = "ADD";
       }
       List<Memory> related = new ArrayList<>();
-      if (linking && d != null) {
-        for (String id : d.related()) {
+      if (consolidation) {
+        // The model judged what is related.
+        for (String id : d == null ? List.<String>of() : d.related()) {
           Memory r = byShortId(existing, id);
           if (r != null && !related.contains(r) && r != target) {
             related.add(r);
           }
         }
+      } else {
+        related.addAll(nearByFact.get(i));
       }
+      List<Memory> links = linking ? related : List.of();
       String reason = d == null || d.reason().isEmpty() ? "" : d.reason();
       switch (action) {
-        case "NONE" ->
-            notes.add("already known: \"" + fact.text() + "\" (memory " + target.id() + ")");
+        case "NONE" -> {
+          notes.add("already known: \"" + fact.text() + "\" (memory " + target.id() + ")");
+          // Said again: the known memory now traces to this message too.
+          List<String> newSources = new ArrayList<>(messageIds(fact, sources));
+          newSources.removeAll(target.sources());
+          if (!newSources.isEmpty()) {
+            changes.add(
+                new PlannedChange.Update(
+                    target.id(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    Map.of(),
+                    newSources,
+                    "said again: " + fact.text()));
+          }
+          linkEpisodes(target, fact, sources, changes);
+        }
         case "UPDATE" -> {
           String text = d.text().isEmpty() ? fact.text() : d.text();
+          List<String> keywords = merged(target.keywords(), fact.keywords());
+          List<String> tags = merged(target.tags(), fact.tags());
+          double importance = fact.importance() / 10.0;
           changes.add(
               new PlannedChange.Update(
                   target.id(),
                   text,
-                  null,
-                  null,
-                  null,
-                  null,
+                  keywords.equals(target.keywords()) ? null : keywords,
+                  tags.equals(target.tags()) ? null : tags,
+                  target.context().isEmpty() && !fact.context().isEmpty() ? fact.context() : null,
+                  importance > target.importance() ? importance : null,
                   Map.of(),
                   messageIds(fact, sources),
                   reason.isEmpty() ? "refined by: " + fact.text() : reason));
-          for (Memory r : related) {
+          linkEpisodes(target, fact, sources, changes);
+          for (Memory r : links) {
             changes.add(new PlannedChange.AddLink(target.id(), Link.related(r.id()), "related"));
           }
         }
         default -> {
-          MemoryDraft draft = draft(fact, sources, metadata, related);
+          MemoryDraft draft = draft(fact, sources, metadata, links);
           changes.add(new PlannedChange.Add(draft, reason));
           if (action.equals("INVALIDATE")) {
             changes.add(
@@ -322,18 +409,43 @@ public final class LlmPipeline implements MemoryPipeline {
                     draft.id(),
                     reason.isEmpty() ? "contradicted by: " + fact.text() : reason));
           }
-          added.add(draft);
-          addedNeighbours.add(related);
+          if (!related.isEmpty()) {
+            added.add(draft);
+            addedNeighbours.add(related);
+          }
         }
       }
     }
-    if (evolution) {
-      for (int i = 0; i < added.size(); i++) {
-        if (!addedNeighbours.get(i).isEmpty()) {
-          evolve(added.get(i), addedNeighbours.get(i), usage, changes);
-        }
+    if (evolution && !added.isEmpty()) {
+      try {
+        evolve(added, addedNeighbours, usage, changes);
+      } catch (PipelineException e) {
+        // Evolution only refines neighbours: what was extracted and decided still stands.
+        LOG.warn("{}; the neighbours were left unchanged", e.getMessage());
+        notes.add(e.getMessage() + "; the neighbours were left unchanged");
       }
     }
+  }
+
+  /**
+   * Whom a stored memory is about: the subject extraction gave it, else who said it (a verbatim
+   * message), else unknown.
+   */
+  private static String subject(Memory m) {
+    Object subject = m.metadata().get("subject");
+    if (subject != null) {
+      return subject.toString();
+    }
+    Object role = m.metadata().get("role");
+    if (role == null) {
+      return null;
+    }
+    return switch (role.toString()) {
+      case "assistant" -> "assistant";
+      case "tool" -> "tool";
+      case "system" -> null;
+      default -> "user";
+    };
   }
 
   private List<Replies.Decision> decide(
@@ -344,11 +456,16 @@ public final class LlmPipeline implements MemoryPipeline {
       ObjectNode o = memories.addObject();
       o.put("id", String.valueOf(i));
       o.put("text", m.text());
-      o.put("date", DataBlock.date(m.observedAt()));
+      String about = subject(m);
+      if (about != null) {
+        o.put("about", about);
+      }
+      o.put("date", DataBlock.date(m.observedAt(), zone));
     }
     ArrayNode newFacts = DataBlock.array();
     for (int i = 0; i < facts.size(); i++) {
-      newFacts.addObject().put("fact", i + 1).put("text", facts.get(i).text());
+      Replies.Fact f = facts.get(i);
+      newFacts.addObject().put("fact", i + 1).put("text", f.text()).put("about", f.about());
     }
     ObjectNode existingData = DataBlock.object();
     existingData.set("memories", memories);
@@ -361,15 +478,34 @@ public final class LlmPipeline implements MemoryPipeline {
         prompts.consolidate(),
         user,
         Schemas.DECISIONS,
+        "decisions",
         Replies::decisions,
         usage);
   }
 
+  /**
+   * One call for all the memories this plan adds: their neighbours (the memories each relates to)
+   * get a refined context line and tags.
+   */
   private void evolve(
-      MemoryDraft added,
-      List<Memory> neighbours,
+      List<MemoryDraft> added,
+      List<List<Memory>> relatedByAdded,
       ModelCaller.Usage usage,
       List<PlannedChange> changes) {
+    List<Memory> neighbours = new ArrayList<>();
+    Map<MemoryId, List<Integer>> relatedTo = new LinkedHashMap<>();
+    ArrayNode newItems = DataBlock.array();
+    for (int i = 0; i < added.size(); i++) {
+      MemoryDraft a = added.get(i);
+      newItems.addObject().put("n", i + 1).put("text", a.text()).put("context", a.context());
+      for (Memory n : relatedByAdded.get(i)) {
+        if (!relatedTo.containsKey(n.id())) {
+          neighbours.add(n);
+          relatedTo.put(n.id(), new ArrayList<>());
+        }
+        relatedTo.get(n.id()).add(i + 1);
+      }
+    }
     ArrayNode items = DataBlock.array();
     for (int i = 0; i < neighbours.size(); i++) {
       Memory m = neighbours.get(i);
@@ -379,30 +515,35 @@ public final class LlmPipeline implements MemoryPipeline {
       o.put("context", m.context());
       ArrayNode tags = o.putArray("tags");
       m.tags().forEach(tags::add);
+      ArrayNode to = o.putArray("related_to");
+      relatedTo.get(m.id()).forEach(to::add);
     }
-    ObjectNode newMemory = DataBlock.object();
-    newMemory.put("text", added.text());
-    newMemory.put("context", added.context());
+    ObjectNode newData = DataBlock.object();
+    newData.set("memories", newItems);
     ObjectNode neighbourData = DataBlock.object();
     neighbourData.set("neighbours", items);
     String user =
-        DataBlock.wrap("NEW MEMORY:", newMemory) + DataBlock.wrap("NEIGHBOURS:", neighbourData);
+        DataBlock.wrap("NEW MEMORIES:", newData) + DataBlock.wrap("NEIGHBOURS:", neighbourData);
+    Set<MemoryId> changed = new LinkedHashSet<>();
     for (Replies.NeighbourChange c :
         caller.call(
             LlmCall.Stage.EVOLVE,
             prompts.evolve(),
             user,
             Schemas.NEIGHBOURS,
+            "neighbours",
             Replies::neighbours,
             usage)) {
       Memory n = byShortId(neighbours, c.id());
-      if (n == null) {
+      if (n == null || !changed.add(n.id())) {
         continue;
       }
       String contextLine =
           c.context().isEmpty() || c.context().equals(n.context()) ? null : c.context();
       List<String> tags = c.tags().isEmpty() || c.tags().equals(n.tags()) ? null : c.tags();
       if (contextLine != null || tags != null) {
+        List<String> after = new ArrayList<>();
+        relatedTo.get(n.id()).forEach(k -> after.add(added.get(k - 1).text()));
         changes.add(
             new PlannedChange.Update(
                 n.id(),
@@ -413,7 +554,7 @@ public final class LlmPipeline implements MemoryPipeline {
                 null,
                 Map.of(),
                 List.of(),
-                "evolved after: " + added.text()));
+                "evolved after: " + String.join("; ", after)));
       }
     }
   }
@@ -457,6 +598,28 @@ public final class LlmPipeline implements MemoryPipeline {
         messageIds(fact, sources),
         observed,
         links);
+  }
+
+  /** Links an existing memory a fact confirmed or refined to the episodes the fact came from. */
+  private static void linkEpisodes(
+      Memory target, Replies.Fact fact, List<Source> sources, List<PlannedChange> changes) {
+    for (Source s : sourcesOf(fact, sources)) {
+      Link link = s.episode() == null ? null : new Link(s.episode(), Link.DERIVED_FROM);
+      if (link != null && !target.links().contains(link)) {
+        changes.add(new PlannedChange.AddLink(target.id(), link, "said in conversation"));
+      }
+    }
+  }
+
+  /** {@code existing} followed by what {@code more} adds to it, at most 16 terms. */
+  private static List<String> merged(List<String> existing, List<String> more) {
+    List<String> out = new ArrayList<>(existing);
+    for (String term : more) {
+      if (out.size() < 16 && out.stream().noneMatch(t -> t.equalsIgnoreCase(term))) {
+        out.add(term);
+      }
+    }
+    return out;
   }
 
   /** The sources a fact cites; all of them when it cites none that exist. */
@@ -509,7 +672,7 @@ public final class LlmPipeline implements MemoryPipeline {
       if (speaker != null) {
         o.put("speaker", speaker.toString());
       }
-      o.put("date", DataBlock.date(e.observedAt()));
+      o.put("date", DataBlock.date(e.observedAt(), zone));
       o.put("text", e.text());
       sources.add(
           new Source(e.sources().isEmpty() ? null : e.sources().get(0), e.observedAt(), e.id()));
@@ -522,6 +685,7 @@ public final class LlmPipeline implements MemoryPipeline {
             prompts.summarize(),
             DataBlock.wrap("EPISODES of " + scope + ":", data),
             Schemas.FACTS,
+            "facts",
             Replies::facts,
             usage);
     consolidate(facts, sources, Map.of(), context, usage, changes, notes);
@@ -530,11 +694,21 @@ public final class LlmPipeline implements MemoryPipeline {
 
   // ------------------------------------------------------------------------------------ builder
 
-  /** Whether to ask for JSON-schema structured output. */
+  /**
+   * Whether to send each step's JSON schema as the response format. Without one, the reply's text
+   * is parsed tolerantly.
+   */
   public enum StructuredOutput {
-    /** When the model declares {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}. */
+    /**
+     * When the model declares {@link Capability#RESPONSE_FORMAT_JSON_SCHEMA}. langchain4j's OpenAI
+     * and Ollama models declare it only when built with {@code supportedCapabilities(...)} (or, for
+     * OpenAI, {@code responseFormat("json_schema")}).
+     */
     AUTO,
-    /** Always (the model must support it). */
+    /**
+     * Whatever the model declares. The endpoint must accept the schema: one that rejects it fails
+     * every call, and every add then falls back to storing the raw messages.
+     */
     ALWAYS,
     /** Never: parse the reply's text tolerantly. */
     NEVER
@@ -553,6 +727,8 @@ public final class LlmPipeline implements MemoryPipeline {
     private boolean keepEpisodes = true;
     private int similarLimit = 5;
     private int recentContext = 6;
+    private double linkThreshold = 0.4;
+    private ZoneId zone = ZoneOffset.UTC;
 
     private Builder(ChatModel model) {
       this.model = Objects.requireNonNull(model, "model must not be null");
@@ -635,6 +811,37 @@ public final class LlmPipeline implements MemoryPipeline {
         throw new IllegalArgumentException("recentContext must be between 0 and 50, got " + count);
       }
       this.recentContext = count;
+      return this;
+    }
+
+    /**
+     * Sets how relevant a similar memory must be to be linked (and evolved) when {@link
+     * #consolidation(boolean) consolidation} is off, so that no model judges what is related; more
+     * than 0, at most 1; default 0.4. Each fact then links to at most 3 of its {@link
+     * #similarLimit(int) similar memories} whose relevance ({@link SearchHit#score()} with
+     * relevance-only weights) reaches this. Relevance is the backend's: in a small check with the
+     * in-memory backend and the bge-small embedder, the memory a fact was clearly about scored 0.44
+     * to 0.47, loosely related ones 0.38 to 0.41 and unrelated ones 0.28 to 0.36; without an
+     * embedder even an identical sentence stays under 0.45; the embedded Lucene store normalises
+     * per query, so its best hit scores about 0.6 whatever it is — there, keep consolidation on for
+     * judged links, or set this above 0.6 to link nothing unjudged.
+     */
+    public Builder linkThreshold(double threshold) {
+      if (!(threshold > 0 && threshold <= 1)) {
+        throw new IllegalArgumentException(
+            "linkThreshold must be greater than 0 and at most 1, got " + threshold);
+      }
+      this.linkThreshold = threshold;
+      return this;
+    }
+
+    /**
+     * Sets the time zone the model reads dates in (each message's, each memory's), so that
+     * "yesterday" or "tonight" resolves to the user's calendar day; default UTC. Each date is shown
+     * with its zone, e.g. {@code Sunday, 7 May 2023, 20:00 America/Los_Angeles (UTC-07:00)}.
+     */
+    public Builder zone(ZoneId zone) {
+      this.zone = Objects.requireNonNull(zone, "zone must not be null");
       return this;
     }
 

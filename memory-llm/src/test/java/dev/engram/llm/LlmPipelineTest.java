@@ -19,12 +19,14 @@ import dev.engram.MemoryStore;
 import dev.engram.Message;
 import dev.engram.PageRequest;
 import dev.engram.PipelineOutcome;
+import dev.engram.Role;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
 import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
@@ -33,29 +35,25 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.model.chat.Capability;
-import dev.langchain4j.model.chat.request.ChatRequest;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class LlmPipelineTest {
-  private static final Scope OWNER = Scope.user("alice");
-  private static final Scope ALICE = OWNER.withSession("s1");
-  private static final Instant SAID = Instant.parse("2023-05-08T13:56:00Z");
+  static final Scope OWNER = Scope.user("alice");
+  static final Scope ALICE = OWNER.withSession("s1");
+  static final Instant SAID = Instant.parse("2023-05-08T13:56:00Z");
 
   private final ManualClock clock = new ManualClock(Instant.parse("2025-01-10T10:00:00Z"));
 
-  private static String facts(String... texts) {
+  static String facts(String... texts) {
     StringBuilder sb = new StringBuilder("{\"facts\": [");
     for (int i = 0; i < texts.length; i++) {
       sb.append(i == 0 ? "" : ",")
@@ -69,7 +67,7 @@ class LlmPipelineTest {
     return sb.append("]}").toString();
   }
 
-  private static String decision(String action, String target, String text, String... related) {
+  static String decision(String action, String target, String text, String... related) {
     return "{\"decisions\": [{\"fact\": 1, \"action\": \""
         + action
         + "\", \"target\": \""
@@ -89,13 +87,13 @@ class LlmPipelineTest {
     return store(model, LlmPipeline.builder(model));
   }
 
-  private static AddRequest said(String text) {
+  static AddRequest said(String text) {
     return AddRequest.builder(ALICE)
         .message(Message.user(text).withName("Alice").withId("msg-1").withObservedAt(SAID))
         .build();
   }
 
-  private Memory seed(MemoryStore store, String text) {
+  static Memory seed(MemoryStore store, String text) {
     return store
         .add(AddRequest.builder(OWNER).text(text).kind(Kind.SEMANTIC).infer(false).build())
         .added()
@@ -148,6 +146,85 @@ class LlmPipelineTest {
   }
 
   @Test
+  void datesAreShownInTheConfiguredZone_soYesterdayIsTheUsersYesterday() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> facts("x"));
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).zone(ZoneId.of("America/Los_Angeles")))) {
+      store.add(
+          AddRequest.builder(ALICE)
+              .message(
+                  Message.user("I went hiking yesterday")
+                      .withObservedAt(Instant.parse("2023-05-08T03:00:00Z")))
+              .build());
+      String prompt = user(model.requests.get(0));
+      assertTrue(
+          prompt.contains("\"date\":\"Sunday, 7 May 2023, 20:00 America/Los_Angeles (UTC-07:00)\""),
+          prompt);
+    }
+    assertEquals(
+        "zone must not be null",
+        assertThrows(NullPointerException.class, () -> LlmPipeline.builder(model).zone(null))
+            .getMessage());
+  }
+
+  private static String fact(String text, String about) {
+    return "{\"facts\": [{\"text\": \""
+        + text
+        + "\", \"about\": \""
+        + about
+        + "\", \"kind\": \"semantic\", \"importance\": 6, \"keywords\": [], \"tags\": [],"
+        + " \"context\": \"\", \"sources\": [1]}]}";
+  }
+
+  @Test
+  void factsAboutTheAssistantKeepTheirSubject_andConsolidationSeesWhomEachIsAbout() {
+    String promise = "The assistant will remind Alice to call her mother on Sunday";
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                fact(promise, "assistant"),
+                fact("Alice will call her mother on Sunday", "user"),
+                decision("ADD", "", "", "0")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory reminder = store.add(said("Remind me to call mum on Sunday")).added().get(0);
+      assertEquals("assistant", reminder.metadata().get("subject"));
+      seed(store, "Alice calls her mother every Sunday");
+
+      Memory call = store.add(said("I'll call mum on Sunday")).added().get(0);
+      assertEquals("user", call.metadata().get("subject"));
+      String prompt = user(model.requests.get(2));
+      assertTrue(prompt.contains("\"text\":\"" + promise + "\",\"about\":\"assistant\""), prompt);
+      assertTrue(
+          prompt.contains("\"text\":\"Alice calls her mother every Sunday\",\"about\":\"user\""),
+          prompt);
+      assertTrue(
+          prompt.contains("\"text\":\"Alice will call her mother on Sunday\",\"about\":\"user\""),
+          prompt);
+    }
+  }
+
+  @Test
+  void withExtractionOff_eachMessageKeepsWhoSaidIt() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> decision("ADD", "", ""));
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).extraction(false).keepEpisodes(false))) {
+      AddResult r =
+          store.add(
+              AddRequest.builder(ALICE)
+                  .message(Message.user("Book me a table for two"))
+                  .message(Message.assistant("I will book a table for two at 8pm"))
+                  .message(
+                      new Message(Role.TOOL, "booking 4411 confirmed for 20:00", null, null, null))
+                  .message(Message.system("be brief"))
+                  .build());
+      assertEquals(
+          List.of("user", "assistant", "tool"),
+          r.added().stream().map(m -> m.metadata().get("subject")).toList());
+    }
+  }
+
+  @Test
   void aContradictionInvalidatesTheOldFact_andTheModelOnlySeesSmallIds() {
     List<String> consolidatePrompts = new ArrayList<>();
     ScriptedChatModel model =
@@ -181,6 +258,94 @@ class LlmPipelineTest {
               .map(h -> h.text())
               .toList());
     }
+  }
+
+  private static String event(String text) {
+    return "{\"facts\": [{\"text\": \""
+        + text
+        + "\", \"about\": \"user\", \"kind\": \"episodic\", \"importance\": 6,"
+        + " \"keywords\": [\"race\"], \"tags\": [\"sport\"], \"context\": \"running\","
+        + " \"sources\": [1]}]}";
+  }
+
+  @Test
+  void anEventSaidTwiceIsStoredOnce_extractedEventsAreComparedButRawEpisodesAreNot() {
+    String race = "Alice ran the Porto half marathon on 7 May 2023";
+    List<String> consolidatePrompts = new CopyOnWriteArrayList<>();
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return event(race);
+              }
+              consolidatePrompts.add(user(r));
+              return user(r).contains("\"text\":\"" + race + "\",")
+                  ? decision("NONE", "0", "")
+                  : decision("ADD", "", "");
+            });
+    try (MemoryStore store = store(model)) {
+      store.add(said("I ran the Porto half marathon yesterday!"));
+      AddResult second = store.add(said("Yesterday I ran the half marathon in Porto"));
+
+      assertEquals(1, consolidatePrompts.size(), "the first event is shown to the second add");
+      assertFalse(
+          consolidatePrompts.get(0).contains("I ran the Porto half marathon yesterday!"),
+          "raw episodes are not consolidation candidates: " + consolidatePrompts.get(0));
+      assertEquals(List.of("Yesterday I ran the half marathon in Porto"), texts(second.added()));
+      List<Memory> events =
+          store.list(OWNER, Filter.eq("tier", Tier.LONG_TERM), PageRequest.first()).items();
+      assertEquals(List.of(race), texts(events));
+      assertEquals(Kind.EPISODIC, events.get(0).kind());
+    }
+  }
+
+  @Test
+  void aChangedPlanInvalidatesTheOldOne_evenWhenBothAreEvents() {
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                event("Alice plans to visit Rome in June 2023"),
+                event("Alice will visit Madrid in June 2023 instead of Rome"),
+                decision("INVALIDATE", "0", "")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory rome = store.add(said("I'm going to Rome in June")).added().get(0);
+      AddResult r = store.add(said("Change of plans: Madrid, not Rome"));
+      assertEquals(Status.INVALIDATED, store.get(OWNER, rome.id()).orElseThrow().status());
+      assertTrue(r.added().get(0).links().contains(new Link(rome.id(), Link.SUPERSEDES)));
+      assertTrue(replies.isEmpty(), "the second add was consolidated against the first event");
+    }
+  }
+
+  private static boolean rawEpisode(Kind kind, Tier tier, Map<String, Object> metadata) {
+    return LlmPipeline.RAW_EPISODE.test(
+        Memory.builder()
+            .id(MemoryId.random())
+            .text("I ran a marathon yesterday")
+            .scope(ALICE)
+            .createdAt(SAID, SAID)
+            .kind(kind)
+            .tier(tier)
+            .metadata(metadata)
+            .build());
+  }
+
+  @Test
+  void rawEpisodesAreTheVerbatimMessages_evenOncePromoted_notExtractedEvents() {
+    Map<String, Object> verbatim = Map.of("role", "user");
+    Map<String, Object> extracted = Map.of("subject", "user");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.SHORT_TERM, verbatim), "kept episode, fall-back");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.WORKING, verbatim), "working memory");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, verbatim), "promoted by recall");
+    assertFalse(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, extracted), "an extracted event");
+    assertFalse(
+        rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, Map.of("subject", "user", "role", "user")),
+        "an extracted event whose add carried a role in its metadata");
+    assertFalse(rawEpisode(Kind.SEMANTIC, Tier.SHORT_TERM, verbatim), "a fact stored verbatim");
+  }
+
+  static List<String> texts(List<Memory> memories) {
+    return memories.stream().map(Memory::text).toList();
   }
 
   @Test
@@ -221,6 +386,62 @@ class LlmPipelineTest {
   }
 
   @Test
+  void aKnownFactSaidAgain_tracesToTheNewMessageToo() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> isExtract(r) ? facts("Alice likes pizza") : decision("NONE", "0", ""));
+    try (MemoryStore store = store(model)) {
+      Memory pizza =
+          store
+              .add(
+                  AddRequest.builder(OWNER)
+                      .text("Alice likes pizza")
+                      .kind(Kind.SEMANTIC)
+                      .source("m0")
+                      .infer(false)
+                      .build())
+              .added()
+              .get(0);
+      AddResult r = store.add(said("I like pizza"));
+      Memory episode = r.added().get(0);
+      assertEquals(List.of("I like pizza"), texts(r.added()), "only the episode is added");
+
+      Memory known = store.get(OWNER, pizza.id()).orElseThrow();
+      assertEquals("Alice likes pizza", known.text());
+      assertEquals(List.of("m0", "msg-1"), known.sources());
+      assertTrue(
+          known.links().contains(new Link(episode.id(), Link.DERIVED_FROM)),
+          known.links().toString());
+      assertTrue(
+          store.history(OWNER, pizza.id()).stream()
+              .anyMatch(e -> e.reason().equals("said again: Alice likes pizza")));
+    }
+  }
+
+  @Test
+  void anUpdateMergesTheFactsKeywordsTagsAndImportance() {
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                facts("Alice likes pizza"), // keywords k1 k2 k3, tags life, importance 7
+                "{\"facts\": [{\"text\": \"Alice especially likes margherita\", \"importance\": 9,"
+                    + " \"keywords\": [\"margherita\", \"K1\"], \"tags\": [\"food\"],"
+                    + " \"sources\": [1]}]}",
+                decision("UPDATE", "0", "Alice likes pizza, especially margherita")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory pizza = store.add(said("I like pizza")).added().get(0);
+      store.add(said("margherita is the best"));
+      Memory merged = store.get(OWNER, pizza.id()).orElseThrow();
+      assertEquals("Alice likes pizza, especially margherita", merged.text());
+      assertEquals(List.of("k1", "k2", "k3", "margherita"), merged.keywords());
+      assertEquals(List.of("life", "food"), merged.tags());
+      assertEquals(0.9, merged.importance());
+      assertEquals("talking about home", merged.context(), "a context is kept");
+    }
+  }
+
+  @Test
   void aDecisionNamingAnUnknownMemoryStillAddsTheFact() {
     ScriptedChatModel model =
         new ScriptedChatModel(
@@ -231,6 +452,28 @@ class LlmPipelineTest {
       assertEquals(List.of("Alice has a sister"), r.added().stream().map(Memory::text).toList());
       assertEquals(Status.ACTIVE, store.get(OWNER, other.id()).orElseThrow().status());
       assertTrue(r.pipeline().notes().stream().anyMatch(n -> n.contains("unknown memory \"17\"")));
+    }
+  }
+
+  @Test
+  void anUnknownDecisionActionAddsTheFact_andTheOtherDecisionsStand() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r ->
+                isExtract(r)
+                    ? facts("Alice has a sister", "Alice likes pizza")
+                    : "{\"decisions\": [{\"fact\": 1, \"action\": \"MERGE\", \"target\": \"0\"},"
+                        + " {\"fact\": 2, \"action\": \"NONE\", \"target\": \"0\"}]}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      Memory pizza = seed(store, "Alice likes pizza");
+      AddResult r = store.add(said("I have a sister, and I like pizza"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice has a sister"), texts(r.added()));
+      assertEquals("Alice likes pizza", store.get(OWNER, pizza.id()).orElseThrow().text());
+      assertTrue(
+          r.pipeline().notes().contains("fact 1: unknown action \"MERGE\"; added instead"),
+          r.pipeline().notes().toString());
+      assertEquals(2, r.pipeline().usage().llmCalls(), "extract and consolidate, no retry");
     }
   }
 
@@ -280,6 +523,154 @@ class LlmPipelineTest {
   }
 
   @Test
+  void withoutConsolidation_factsLinkToTheirCloseSimilarMemories_andEvolveThem() {
+    List<String> evolvePrompts = new CopyOnWriteArrayList<>();
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet on Friday");
+              }
+              assertTrue(isEvolve(r), "no consolidation call");
+              evolvePrompts.add(user(r));
+              return "{\"neighbours\": [{\"id\": \"0\", \"context\": \"Alice's dog\","
+                  + " \"tags\": [\"pets\"]}]}";
+            });
+    LlmPipeline.Builder pipeline =
+        LlmPipeline.builder(model)
+            .keepEpisodes(false)
+            .consolidation(false)
+            .evolution(true)
+            // The in-memory backend without an embedder scores lexically: 0.14 for the dog, 0.05
+            // for the chess player.
+            .linkThreshold(0.1);
+    try (MemoryStore store = store(model, pipeline)) {
+      Memory rex = seed(store, "Alice has a dog named Rex");
+      Memory chess = seed(store, "Bob plays chess on Sundays");
+      AddResult r = store.add(said("Rex has to see the vet on Friday"));
+
+      assertEquals(List.of(Link.related(rex.id())), r.added().get(0).links());
+      assertEquals(2, r.pipeline().usage().llmCalls(), "extract and evolve");
+      assertFalse(evolvePrompts.get(0).contains(chess.text()), evolvePrompts.get(0));
+      assertEquals(List.of("pets"), store.get(OWNER, rex.id()).orElseThrow().tags());
+    }
+  }
+
+  @Test
+  void withoutConsolidation_farMemoriesAreNotLinked() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> facts("Alice started at a bakery"));
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).keepEpisodes(false).consolidation(false))) {
+      seed(store, "Alice has a dog named Rex");
+      AddResult r = store.add(said("I got a job at the bakery"));
+      assertEquals(List.of(), r.added().get(0).links());
+    }
+  }
+
+  @Test
+  void evolutionIsOneCallForAllTheNewFacts() {
+    List<String> evolvePrompts = new CopyOnWriteArrayList<>();
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet", "Alice's cat Tom needs a vet");
+              }
+              if (isConsolidate(r)) {
+                String rex =
+                    user(r).contains("\"id\":\"0\",\"text\":\"Alice has a dog") ? "0" : "1";
+                String tom = rex.equals("0") ? "1" : "0";
+                return "{\"decisions\": [{\"fact\": 1, \"action\": \"ADD\", \"related\": [\""
+                    + rex
+                    + "\"]}, {\"fact\": 2, \"action\": \"ADD\", \"related\": [\""
+                    + tom
+                    + "\", \""
+                    + rex
+                    + "\"]}]}";
+              }
+              evolvePrompts.add(user(r));
+              return "{\"neighbours\": []}";
+            });
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).keepEpisodes(false).evolution(true))) {
+      seed(store, "Alice has a dog named Rex");
+      seed(store, "Alice has a cat named Tom");
+      AddResult r = store.add(said("Rex and Tom both need the vet"));
+      assertEquals(3, r.pipeline().usage().llmCalls(), "extract, consolidate, one evolve");
+      assertEquals(1, evolvePrompts.size());
+      String prompt = evolvePrompts.get(0);
+      assertTrue(prompt.contains("\"n\":1,\"text\":\"Alice's dog Rex needs a vet\""), prompt);
+      assertTrue(prompt.contains("\"n\":2,\"text\":\"Alice's cat Tom needs a vet\""), prompt);
+      assertTrue(
+          prompt.contains(
+              "\"text\":\"Alice has a dog named Rex\",\"context\":\"\",\"tags\":[],"
+                  + "\"related_to\":[1,2]"),
+          prompt);
+      assertTrue(
+          prompt.contains(
+              "\"text\":\"Alice has a cat named Tom\",\"context\":\"\",\"tags\":[],"
+                  + "\"related_to\":[2]"),
+          prompt);
+    }
+  }
+
+  @Test
+  void evolutionWorksWithLinkingOff_neighboursAreRefinedButNotLinked() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet on Friday");
+              }
+              if (isConsolidate(r)) {
+                return decision("ADD", "", "", "0");
+              }
+              return "{\"neighbours\": [{\"id\": \"0\", \"context\": \"Alice's pets\","
+                  + " \"tags\": []}]}";
+            });
+    try (MemoryStore store =
+        store(
+            model, LlmPipeline.builder(model).keepEpisodes(false).linking(false).evolution(true))) {
+      Memory rex = seed(store, "Alice has a dog named Rex");
+      AddResult r = store.add(said("Rex has to see the vet on Friday"));
+      assertEquals(List.of(), r.added().get(0).links());
+      assertEquals("Alice's pets", store.get(OWNER, rex.id()).orElseThrow().context());
+    }
+  }
+
+  @Test
+  void aFailedEvolveKeepsWhatWasExtractedAndDecided() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r -> {
+              if (isExtract(r)) {
+                return facts("Alice's dog Rex needs a vet on Friday");
+              }
+              if (isConsolidate(r)) {
+                return decision("ADD", "", "", "0");
+              }
+              throw new RateLimitException("429 Too Many Requests");
+            });
+    try (MemoryStore store =
+        store(model, LlmPipeline.builder(model).keepEpisodes(false).evolution(true))) {
+      Memory rex = seed(store, "Alice has a dog named Rex");
+      AddResult r = store.add(said("Rex has to see the vet on Friday"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice's dog Rex needs a vet on Friday"), texts(r.added()));
+      assertEquals(List.of(Link.related(rex.id())), r.added().get(0).links());
+      assertEquals(3, r.pipeline().usage().llmCalls());
+      assertTrue(
+          r.pipeline()
+              .notes()
+              .contains(
+                  "evolve failed: RateLimitException: 429 Too Many Requests; the neighbours were"
+                      + " left unchanged"),
+          r.pipeline().notes().toString());
+      assertEquals(1, store.get(OWNER, rex.id()).orElseThrow().version());
+    }
+  }
+
+  @Test
   void anUnusableReplyIsRetriedOnceWithTheProblem_andToleratedWrappingIsStripped() {
     List<String> replies =
         new ArrayList<>(
@@ -300,6 +691,68 @@ class LlmPipelineTest {
           complaint.startsWith(
               "That reply could not be used: the reply's JSON object was not closed"),
           complaint);
+    }
+  }
+
+  @Test
+  void factsAsPlainStringsOrUnderFactOrMemory_areStored() {
+    ScriptedChatModel model =
+        new ScriptedChatModel(
+            r ->
+                "{\"facts\": [\"Alice likes jazz\", {\"fact\": \"Alice plays the saxophone\"},"
+                    + " {\"memory\": \"Alice lives in Porto\", \"about\": \"user\"}]}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("I live in Porto, play the sax and love jazz"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(
+          List.of("Alice likes jazz", "Alice plays the saxophone", "Alice lives in Porto"),
+          texts(r.added()));
+      assertEquals(1, r.pipeline().usage().llmCalls());
+      assertEquals(List.of("msg-1"), r.added().get(0).sources());
+    }
+  }
+
+  @Test
+  void factsWithNoUsableText_areRetried_notTakenAsNothingToRemember() {
+    List<String> replies =
+        new ArrayList<>(
+            List.of(
+                "{\"facts\": [{\"content\": \"Alice is allergic to peanuts\"}]}",
+                facts("Alice is allergic to peanuts")));
+    ScriptedChatModel model = new ScriptedChatModel(r -> replies.remove(0));
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("I'm allergic to peanuts"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice is allergic to peanuts"), texts(r.added()));
+      assertEquals(2, r.pipeline().usage().llmCalls());
+      List<ChatMessage> retry = model.requests.get(1).messages();
+      assertEquals(
+          "That reply could not be used: none of the 1 items of \"facts\" had a \"text\"; each"
+              + " fact must be an object with its sentence under \"text\". Reply again with only"
+              + " the JSON object described in the instructions.",
+          ((UserMessage) retry.get(retry.size() - 1)).singleText());
+    }
+  }
+
+  @Test
+  void factsThatNeverHaveUsableText_leaveTheRawMessagesStored() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> "{\"facts\": [{\"sentence\": \"x\"}]}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("I'm allergic to peanuts"));
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(List.of("I'm allergic to peanuts"), texts(r.added()));
+    }
+  }
+
+  @Test
+  void anEmptyFactsArrayIsNothingToRemember() {
+    ScriptedChatModel model = new ScriptedChatModel(r -> "{\"facts\": []}");
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("hi!"));
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertTrue(r.added().isEmpty());
+      assertEquals(List.of("nothing worth remembering as a fact"), r.pipeline().notes());
+      assertEquals(1, r.pipeline().usage().llmCalls());
     }
   }
 
@@ -410,35 +863,6 @@ class LlmPipelineTest {
   }
 
   @Test
-  void concurrentAddsOfTheSameFactForOneScope_produceOneMemory() throws Exception {
-    Function<ChatRequest, String> responder =
-        r -> {
-          if (isExtract(r)) {
-            return facts("Alice's favourite colour is green");
-          }
-          boolean known =
-              user(r).contains("\"text\":\"Alice's favourite colour is green\",\"date\"");
-          return known ? decision("NONE", "0", "") : decision("ADD", "", "");
-        };
-    ScriptedChatModel model = new ScriptedChatModel(responder);
-    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
-      seed(store, "Alice was born in Braga"); // makes consolidation run from the first add
-      ExecutorService pool = Executors.newFixedThreadPool(6);
-      List<Future<AddResult>> futures = new ArrayList<>();
-      for (int i = 0; i < 12; i++) {
-        futures.add(pool.submit(() -> store.add(said("green is my favourite colour"))));
-      }
-      for (Future<AddResult> f : futures) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-      pool.shutdown();
-      assertEquals(
-          1,
-          store.list(OWNER, Filter.contains("text", "green"), PageRequest.first()).items().size());
-    }
-  }
-
-  @Test
   void sessionConsolidationSummarisesEpisodesIntoLinkedFacts() {
     ScriptedChatModel model =
         new ScriptedChatModel(
@@ -493,6 +917,11 @@ class LlmPipelineTest {
         "similarLimit must be between 1 and 20, got 0",
         assertThrows(
                 IllegalArgumentException.class, () -> LlmPipeline.builder(model).similarLimit(0))
+            .getMessage());
+    assertEquals(
+        "linkThreshold must be greater than 0 and at most 1, got 0.0",
+        assertThrows(
+                IllegalArgumentException.class, () -> LlmPipeline.builder(model).linkThreshold(0))
             .getMessage());
     assertEquals(
         "recentContext must be between 0 and 50, got 51",

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
@@ -21,8 +23,8 @@ public final class DataBlock {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final DateTimeFormatter DATE =
-      DateTimeFormatter.ofPattern("EEEE, d MMMM yyyy, HH:mm 'UTC'", Locale.ENGLISH)
-          .withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("EEEE, d MMMM yyyy, HH:mm", Locale.ENGLISH);
+  private static final DateTimeFormatter OFFSET = DateTimeFormatter.ofPattern("xxx", Locale.ROOT);
 
   static {
     MAPPER.getFactory().setCharacterEscapes(new AngleBracketEscapes());
@@ -40,9 +42,17 @@ public final class DataBlock {
     return NODES.arrayNode();
   }
 
-  /** A date as the model should read it: weekday, day, month name, year and time. */
-  public static String date(Instant instant) {
-    return DATE.format(instant);
+  /**
+   * A date as the model should read it: weekday, day, month name, year and time in {@code zone},
+   * and the zone: {@code Monday, 8 May 2023, 13:56 UTC}, or {@code Sunday, 7 May 2023, 20:00
+   * America/Los_Angeles (UTC-07:00)}.
+   */
+  public static String date(Instant instant, ZoneId zone) {
+    ZonedDateTime t = instant.atZone(zone);
+    if (zone.normalized().equals(ZoneOffset.UTC)) {
+      return DATE.format(t) + " UTC";
+    }
+    return DATE.format(t) + " " + zone.getId() + " (UTC" + OFFSET.format(t) + ")";
   }
 
   /** {@code title}, then the JSON of {@code data} between {@code <data>} and {@code </data>}. */

@@ -64,6 +64,7 @@ public final class ModelCaller {
   /**
    * Asks the model and parses its reply.
    *
+   * @param key the top-level key of the reply's JSON object, which tells it from other braces
    * @param parse turns the reply's JSON into a value, throwing {@link IllegalArgumentException}
    *     with a message the model can act on when the shape is wrong
    */
@@ -72,6 +73,7 @@ public final class ModelCaller {
       String system,
       String user,
       JsonSchema schema,
+      String key,
       Function<JsonNode, T> parse,
       Usage usage) {
     List<ChatMessage> messages = new ArrayList<>();
@@ -84,7 +86,7 @@ public final class ModelCaller {
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       String content = response.aiMessage() == null ? null : response.aiMessage().text();
       try {
-        T value = parse.apply(JsonReply.parse(content));
+        T value = parse.apply(JsonReply.parse(content, key));
         notify(stage, attempt, response, elapsed, usage, null);
         return value;
       } catch (IllegalArgumentException e) {

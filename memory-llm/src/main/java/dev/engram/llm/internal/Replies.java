@@ -38,7 +38,8 @@ public final class Replies {
    * A consolidation decision.
    *
    * @param fact the 1-based fact number
-   * @param action ADD, UPDATE, INVALIDATE or NONE
+   * @param action ADD, UPDATE, INVALIDATE or NONE (DELETE read as INVALIDATE), or whatever other
+   *     word the model wrote, upper-cased, for the pipeline to treat as ADD
    * @param target the existing memory's short id, or empty
    * @param text the merged text of an UPDATE, or empty
    * @param related short ids of related existing memories
@@ -56,7 +57,16 @@ public final class Replies {
    */
   public record NeighbourChange(String id, String context, List<String> tags) {}
 
-  /** Reads {@code {"facts": [...]}}. */
+  /** Keys a model may put a fact's text under: ours first, then what other prompts taught it. */
+  private static final List<String> FACT_TEXT_KEYS = List.of("text", "fact", "memory");
+
+  /**
+   * Reads {@code {"facts": [...]}}. An item may also be a plain string (Mem0's own format) or keep
+   * its text under {@code fact} or {@code memory}.
+   *
+   * @throws IllegalArgumentException if there is no facts array, or it has items but none with a
+   *     text: an answer that dropped every fact is a failure to retry, not "nothing to remember"
+   */
   public static List<Fact> facts(JsonNode root) {
     JsonNode array = root.get("facts");
     if (array == null || !array.isArray()) {
@@ -64,7 +74,7 @@ public final class Replies {
     }
     List<Fact> facts = new ArrayList<>();
     for (JsonNode f : array) {
-      String text = text(f, "text");
+      String text = f.isTextual() ? f.asText() : factText(f);
       if (text.isBlank()) {
         continue;
       }
@@ -79,10 +89,30 @@ public final class Replies {
               text(f, "context").strip(),
               integers(f, "sources")));
     }
+    if (facts.isEmpty() && !array.isEmpty()) {
+      throw new IllegalArgumentException(
+          "none of the "
+              + array.size()
+              + " items of \"facts\" had a \"text\"; each fact must be an object with its"
+              + " sentence under \"text\"");
+    }
     return facts;
   }
 
-  /** Reads {@code {"decisions": [...]}}. */
+  private static String factText(JsonNode f) {
+    for (String key : FACT_TEXT_KEYS) {
+      JsonNode v = f.get(key);
+      if (v != null && v.isValueNode() && !v.isNull() && !v.asText().isBlank()) {
+        return v.asText();
+      }
+    }
+    return "";
+  }
+
+  /** The decision actions the pipeline acts on; any other is taken as ADD. */
+  public static final List<String> ACTIONS = List.of("ADD", "UPDATE", "INVALIDATE", "NONE");
+
+  /** Reads {@code {"decisions": [...]}}; one odd decision never spoils the others. */
   public static List<Decision> decisions(JsonNode root) {
     JsonNode array = root.get("decisions");
     if (array == null || !array.isArray()) {
@@ -93,10 +123,6 @@ public final class Replies {
       String action = text(d, "action").strip().toUpperCase(Locale.ROOT);
       if (action.equals("DELETE")) {
         action = "INVALIDATE"; // a delete never loses the new fact: invalidate and add
-      }
-      if (!List.of("ADD", "UPDATE", "INVALIDATE", "NONE").contains(action)) {
-        throw new IllegalArgumentException(
-            "decision action \"" + action + "\" is not one of ADD, UPDATE, INVALIDATE, NONE");
       }
       out.add(
           new Decision(
