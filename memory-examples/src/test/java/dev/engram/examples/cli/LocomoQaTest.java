@@ -149,8 +149,11 @@ class LocomoQaTest {
               shown.stream().allMatch(l -> l.matches("- \\[\\d{4}-\\d{2}-\\d{2}] fact: .*")),
               "answers come from the pipeline's memories, not raw turns stored beside them: "
                   + shown);
+          // Two extractions, and the second session's facts consolidated against the first's.
           assertEquals(
-              2, report.get("ingest").get("pipelineCalls").asInt(), "one extraction per session");
+              3,
+              report.get("ingest").get("pipelineCalls").asInt(),
+              "one extraction per session, one consolidation");
           assertEquals(0, report.get("ingest").get("sessionsFellBack").asInt());
         }
       }
