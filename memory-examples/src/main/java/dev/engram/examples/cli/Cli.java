@@ -81,7 +81,7 @@ public final class Cli {
               "eval locomo",
               new Spec(
                   Set.of("data", "out", "k", "limit-conversations", "store", "fusion"),
-                  Set.of("progress"))),
+                  Set.of("progress", "quantized"))),
           Map.entry(
               "eval locomo-qa",
               new Spec(
@@ -716,7 +716,7 @@ public final class Cli {
     Path storeDir =
         a.has("store") ? Path.of(a.get("store")) : Files.createTempDirectory("engram-locomo-");
     boolean progress = progress(a);
-    Stores.Opened opened = stores.openForEval(storeDir, a.get("fusion"));
+    Stores.Opened opened = stores.openForEval(storeDir, a.get("fusion"), a.has("quantized"));
     ObjectNode report;
     try (MemoryStore store = opened.store()) {
       report =

@@ -65,7 +65,7 @@ public class Stores {
   }
 
   /** A fresh store for an evaluation, optionally with another fusion method. */
-  Opened openForEval(Path dir, String fusion) {
+  Opened openForEval(Path dir, String fusion, boolean quantized) {
     RetrievalConfig config = RetrievalConfig.defaults();
     if (fusion != null) {
       try {
@@ -81,10 +81,19 @@ public class Stores {
       }
     }
     MemoryStore store =
-        Engram.builder().backend(EmbeddedMemory.backend(dir).retrieval(config).build()).build();
+        Engram.builder()
+            .backend(
+                EmbeddedMemory.backend(dir).retrieval(config).quantizedVectors(quantized).build())
+            .build();
     String embedder =
         config.fusion() == RetrievalConfig.Fusion.LEXICAL_ONLY ? "none" : "bge-small-en-v1.5-q";
-    return new Opened(store, "embedded Lucene store, embedder " + embedder + ", " + config);
+    return new Opened(
+        store,
+        "embedded Lucene store, embedder "
+            + embedder
+            + (quantized ? ", vectors quantised to 8 bits" : "")
+            + ", "
+            + config);
   }
 
   /**

@@ -330,6 +330,12 @@ class CliTest {
     assertEquals(5, report.get("ingest").get("turns").asInt());
     assertTrue(report.get("search").get("p50Ms").asDouble() > 0);
     assertTrue(r.out().contains("all (1-4)"), r.out());
+    Run quantized =
+        run("eval", "locomo", "--data", file.toString(), "--out", out.toString(), "--quantized");
+    assertEquals(0, quantized.code(), quantized.err());
+    JsonNode q = new ObjectMapper().readTree(out.toFile());
+    assertTrue(q.get("store").asText().contains("vectors quantised to 8 bits"), q.toString());
+    assertEquals(1.0, q.get("recall").get("5").asDouble());
     Run missing =
         run(
             "eval",
