@@ -47,6 +47,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -228,7 +229,7 @@ public final class DefaultMemoryStore implements MemoryStore {
         }
         Memory m =
             Memory.builder()
-                .id(MemoryId.random())
+                .id(freshId(upserts.stream().map(Memory::id).toList()))
                 .text(message.text())
                 .scope(scope)
                 .tier(fellBack ? Tier.SHORT_TERM : request.tier())
@@ -350,6 +351,10 @@ public final class DefaultMemoryStore implements MemoryStore {
    * Turns a pipeline's plan into checked changes. Every id the plan refers to must exist in the
    * owner's scope and not be deleted; a change that fails is skipped with a note, and never takes
    * an add down with it.
+   *
+   * <p>The store assigns the id of every memory a plan adds: a draft's id only names the draft
+   * within its plan, and every reference to it (links, invalidations, updates) is mapped to the
+   * assigned id. So no pipeline can choose an id that another owner, or a purged memory, has.
    */
   private final class PlanApplier {
     private final Scope scope;
@@ -357,6 +362,7 @@ public final class DefaultMemoryStore implements MemoryStore {
     private final Instant now;
     private final Instant observedAt;
     private final Map<String, Object> requestMetadata;
+    private final Map<MemoryId, MemoryId> assigned = new HashMap<>();
     private final Map<MemoryId, Memory> touched = new LinkedHashMap<>();
     private final Set<MemoryId> added = new HashSet<>();
     private final List<HistoryEvent> events = new ArrayList<>();
@@ -373,16 +379,30 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
 
     void apply(List<PlannedChange> changes) {
-      // Adds first, so that the other changes can refer to the new memories.
+      // Ids first, so that any change (and any draft's links) can refer to any draft of the plan.
+      List<PlannedChange.Add> adds = new ArrayList<>();
+      List<MemoryId> addIds = new ArrayList<>();
       for (PlannedChange c : changes) {
         if (c instanceof PlannedChange.Add add) {
-          addsRequested++;
-          try {
-            applyAdd(add);
-            addsApplied++;
-          } catch (IllegalArgumentException e) {
-            notes.add("skipped an add: " + e.getMessage());
-          }
+          MemoryId id = freshId(addIds);
+          assigned.putIfAbsent(add.draft().id(), id);
+          adds.add(add);
+          addIds.add(id);
+        }
+      }
+      // Then the adds, so that the other changes can refer to the new memories.
+      for (int i = 0; i < adds.size(); i++) {
+        addsRequested++;
+        try {
+          applyAdd(adds.get(i), addIds.get(i));
+          addsApplied++;
+        } catch (IllegalArgumentException e) {
+          notes.add("skipped an add: " + e.getMessage());
+        }
+      }
+      for (int i = 0; i < adds.size(); i++) {
+        if (added.contains(addIds.get(i))) {
+          linkDraft(adds.get(i).draft(), addIds.get(i));
         }
       }
       for (PlannedChange c : changes) {
@@ -391,7 +411,11 @@ public final class DefaultMemoryStore implements MemoryStore {
             case PlannedChange.Add add -> {}
             case PlannedChange.Update u -> applyUpdate(u);
             case PlannedChange.Invalidate i -> applyInvalidate(i);
-            case PlannedChange.AddLink l -> applyLink(l.from(), l.link(), l.reason());
+            case PlannedChange.AddLink l ->
+                applyLink(
+                    resolve(l.from()),
+                    new Link(resolve(l.link().target()), l.link().relation()),
+                    l.reason());
           }
         } catch (IllegalArgumentException | IllegalStateException e) {
           notes.add(
@@ -403,24 +427,17 @@ public final class DefaultMemoryStore implements MemoryStore {
       }
     }
 
-    private void applyAdd(PlannedChange.Add add) {
+    /** The id a plan's reference stands for: the assigned id of a draft, else itself. */
+    private MemoryId resolve(MemoryId reference) {
+      return assigned.getOrDefault(reference, reference);
+    }
+
+    private void applyAdd(PlannedChange.Add add, MemoryId id) {
       MemoryDraft d = add.draft();
       if (d.text().isBlank()) {
         throw new IllegalArgumentException("text is blank");
       }
       checkTextSize("text", d.text());
-      MemoryId id = d.id();
-      if (added.contains(id) || backend.get(id).isPresent()) {
-        id = MemoryId.random();
-      }
-      List<Link> links = new ArrayList<>();
-      for (Link l : d.links()) {
-        if (exists(l.target()) && !links.contains(l)) {
-          links.add(l);
-        } else if (!exists(l.target())) {
-          notes.add("dropped a link to unknown memory " + l.target());
-        }
-      }
       Map<String, Object> metadata = new LinkedHashMap<>(requestMetadata);
       metadata.putAll(d.metadata());
       Instant observed = d.observedAt() != null ? d.observedAt() : observedAt;
@@ -440,13 +457,32 @@ public final class DefaultMemoryStore implements MemoryStore {
               .keywords(d.keywords())
               .tags(d.tags())
               .context(d.context())
-              .links(links)
               .sources(d.sources())
               .build();
       m = decay.promoteIfDue(m, now).toBuilder().version(1).build();
       added.add(id);
       touched.put(id, m);
       events.add(event(EventType.ADD, null, m, add.reason(), "pipeline", now));
+    }
+
+    /** Gives a stored draft its links, once every draft of the plan has its id. */
+    private void linkDraft(MemoryDraft d, MemoryId id) {
+      List<Link> links = new ArrayList<>();
+      for (Link l : d.links()) {
+        Link resolved = new Link(resolve(l.target()), l.relation());
+        if (resolved.target().equals(id) || links.contains(resolved)) {
+          continue;
+        }
+        if (exists(resolved.target())) {
+          links.add(resolved);
+        } else {
+          notes.add("dropped a link to unknown memory " + l.target());
+        }
+      }
+      if (!links.isEmpty()) {
+        Memory m = touched.get(id);
+        record(EventType.LINK, m, m.toBuilder().links(links), "");
+      }
     }
 
     private boolean exists(MemoryId id) {
@@ -495,7 +531,7 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
 
     private void applyUpdate(PlannedChange.Update u) {
-      Memory before = require(u.id());
+      Memory before = require(resolve(u.id()));
       Memory.Builder b = before.toBuilder();
       if (u.text() != null) {
         if (u.text().isBlank()) {
@@ -529,31 +565,28 @@ public final class DefaultMemoryStore implements MemoryStore {
       record(EventType.UPDATE, before, b, u.reason());
     }
 
-    private void applyInvalidate(PlannedChange.Invalidate i) {
-      Memory before = require(i.id());
+    private void applyInvalidate(PlannedChange.Invalidate change) {
+      MemoryId id = resolve(change.id());
+      MemoryId successor = change.supersededBy() == null ? null : resolve(change.supersededBy());
+      Memory before = require(id);
       if (before.status() == Status.INVALIDATED) {
-        notes.add("memory " + i.id() + " was already invalidated");
+        notes.add("memory " + id + " was already invalidated");
         return;
       }
-      if (i.supersededBy() != null && i.supersededBy().equals(i.id())) {
-        throw new IllegalArgumentException("memory " + i.id() + " cannot supersede itself");
+      if (id.equals(successor)) {
+        throw new IllegalArgumentException("memory " + id + " cannot supersede itself");
       }
       Instant validTo = observedAt.isBefore(before.validFrom()) ? before.validFrom() : observedAt;
       record(
           EventType.INVALIDATE,
           before,
           before.toBuilder().status(Status.INVALIDATED).validTo(validTo),
-          i.reason());
-      if (i.supersededBy() != null) {
-        if (exists(i.supersededBy())) {
-          applyLink(i.supersededBy(), new Link(i.id(), Link.SUPERSEDES), i.reason());
+          change.reason());
+      if (successor != null) {
+        if (exists(successor)) {
+          applyLink(successor, new Link(id, Link.SUPERSEDES), change.reason());
         } else {
-          notes.add(
-              "memory "
-                  + i.id()
-                  + " invalidated; its successor "
-                  + i.supersededBy()
-                  + " is unknown");
+          notes.add("memory " + id + " invalidated; its successor " + successor + " is unknown");
         }
       }
     }
@@ -934,11 +967,15 @@ public final class DefaultMemoryStore implements MemoryStore {
     Objects.requireNonNull(scope, "scope must not be null");
     Objects.requireNonNull(id, "id must not be null");
     checkOpen();
-    List<HistoryEvent> events = backend.history(id);
-    if (events.isEmpty() || !scope.contains(events.get(0).scope())) {
-      return List.of();
+    // Every event is checked, not only the first: a backend holding events of another scope under
+    // this id must not hand them over.
+    List<HistoryEvent> events = new ArrayList<>();
+    for (HistoryEvent e : backend.history(id)) {
+      if (scope.contains(e.scope())) {
+        events.add(e);
+      }
     }
-    return events;
+    return List.copyOf(events);
   }
 
   @Override
@@ -1373,6 +1410,19 @@ public final class DefaultMemoryStore implements MemoryStore {
       Memory last = page.get(page.size() - 1);
       afterAt = last.createdAt();
       afterId = last.id();
+    }
+  }
+
+  /**
+   * A new random id that no memory has, and none ever had: an id with any history (a purged
+   * memory's tombstone included) is never given out again.
+   */
+  private MemoryId freshId(List<MemoryId> alsoTaken) {
+    while (true) {
+      MemoryId id = MemoryId.random();
+      if (!alsoTaken.contains(id) && backend.get(id).isEmpty() && backend.history(id).isEmpty()) {
+        return id;
+      }
     }
   }
 

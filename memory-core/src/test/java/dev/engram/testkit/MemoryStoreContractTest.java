@@ -2,6 +2,7 @@ package dev.engram.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,6 +36,11 @@ import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import dev.engram.spi.MemoryBackend;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PipelineUsage;
+import dev.engram.spi.PlannedChange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,12 +102,25 @@ public abstract class MemoryStoreContractTest {
 
   /** Opens the store over a new backend instance on {@code dir}. */
   protected MemoryStore openStore() {
+    return storeBuilder().build();
+  }
+
+  /** The settings of {@link #openStore()}: a new backend instance on {@code dir}. */
+  protected Engram.Builder storeBuilder() {
     return Engram.builder()
         .backend(newBackend(dir))
         .clock(clock)
         .decay(decayPolicy())
-        .maxTextBytes(1024)
-        .build();
+        .maxTextBytes(1024);
+  }
+
+  /**
+   * Closes the store and opens it again on the same directory with a pipeline (a persistent backend
+   * keeps what was stored; an in-memory one starts empty).
+   */
+  protected void reopenWith(MemoryPipeline pipeline) {
+    store.close();
+    store = storeBuilder().pipeline(pipeline).build();
   }
 
   @BeforeEach
@@ -446,6 +465,94 @@ public abstract class MemoryStoreContractTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> store.purgeUser("not valid!"));
     assertTrue(e.getMessage().startsWith("scope.userId must be"), e.getMessage());
+  }
+
+  /** A fact draft with a pipeline-chosen id. */
+  protected static MemoryDraft draft(MemoryId id, String text) {
+    MemoryDraft d = MemoryDraft.fact(text);
+    return new MemoryDraft(
+        id,
+        d.text(),
+        d.kind(),
+        d.tier(),
+        d.importance(),
+        d.strength(),
+        d.keywords(),
+        d.tags(),
+        d.context(),
+        d.metadata(),
+        d.sources(),
+        d.observedAt(),
+        d.links());
+  }
+
+  @Test
+  void pipeline_proposedIdsAreNotTaken_soAPurgedIdIsNeverReusedForAnotherOwner() {
+    MemoryId proposed = MemoryId.of("chosen-by-the-pipeline");
+    reopenWith(
+        (in, ctx) ->
+            new PipelinePlan(
+                List.of(
+                    new PlannedChange.Add(
+                        draft(proposed, "fact: " + in.messages().get(0).text()), "")),
+                PipelineUsage.NONE,
+                List.of()));
+    Memory bobs = store.add(BOB, "Bob's PIN is 1111").added().get(0);
+    assertNotEquals(proposed, bobs.id(), "the store assigns the ids");
+    assertTrue(store.purge(BOB, bobs.id()));
+
+    Memory alices = store.add(ALICE, "Alice's PIN is 2222").added().get(0);
+    assertNotEquals(proposed, alices.id());
+    assertNotEquals(bobs.id(), alices.id(), "a purged id is never given out again");
+    assertEquals(
+        List.of(EventType.PURGE),
+        store.history(BOB, bobs.id()).stream().map(HistoryEvent::type).toList());
+    assertEquals(
+        List.of(EventType.ADD),
+        store.history(ALICE, alices.id()).stream().map(HistoryEvent::type).toList());
+    assertTrue(store.history(BOB, alices.id()).isEmpty());
+    assertEquals("fact: Alice's PIN is 2222", store.get(ALICE, alices.id()).orElseThrow().text());
+  }
+
+  @Test
+  void pipeline_linksAmongTheDraftsOfOnePlanResolveToTheAssignedIds() {
+    MemoryId episode = MemoryId.of("episode-1");
+    MemoryId fact = MemoryId.of("fact-1");
+    reopenWith(
+        (in, ctx) -> {
+          MemoryDraft e = draft(episode, in.messages().get(0).text());
+          MemoryDraft f = draft(fact, "Alice owns a boat");
+          f =
+              new MemoryDraft(
+                  f.id(),
+                  f.text(),
+                  f.kind(),
+                  f.tier(),
+                  f.importance(),
+                  f.strength(),
+                  f.keywords(),
+                  f.tags(),
+                  f.context(),
+                  f.metadata(),
+                  f.sources(),
+                  f.observedAt(),
+                  List.of(new Link(episode, Link.DERIVED_FROM)));
+          return new PipelinePlan(
+              List.of(
+                  new PlannedChange.Add(f, "fact"),
+                  new PlannedChange.Add(e, "said"),
+                  new PlannedChange.AddLink(episode, Link.related(fact), "")),
+              PipelineUsage.NONE,
+              List.of());
+        });
+    AddResult r = store.add(ALICE, "I bought a boat");
+    Memory storedFact = r.memories().get(0);
+    Memory storedEpisode = r.memories().get(1);
+    assertEquals("Alice owns a boat", storedFact.text());
+    assertEquals(List.of(new Link(storedEpisode.id(), Link.DERIVED_FROM)), storedFact.links());
+    assertEquals(List.of(Link.related(storedFact.id())), storedEpisode.links());
+    assertEquals(storedFact, store.get(ALICE, storedFact.id()).orElseThrow());
+    assertEquals(storedEpisode, store.get(ALICE, storedEpisode.id()).orElseThrow());
   }
 
   // ------------------------------------------------------------------------------------ search

@@ -1,0 +1,129 @@
+package dev.engram.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.history.EventType;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import dev.engram.spi.Durability;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PipelineUsage;
+import dev.engram.spi.PlannedChange;
+import dev.engram.spi.WriteBatch;
+import dev.engram.testkit.ManualClock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/** Store rules checked against the in-memory backend, where a test can reach behind the store. */
+class DefaultMemoryStoreTest {
+  private static final Instant T0 = Instant.parse("2025-06-01T10:00:00Z");
+  private static final Scope ALICE = Scope.user("alice");
+  private static final Scope BOB = Scope.user("bob");
+
+  private final ManualClock clock = new ManualClock(T0);
+
+  private static Memory memory(MemoryId id, Scope scope, String text) {
+    return Memory.builder().id(id).text(text).scope(scope).createdAt(T0, T0).build();
+  }
+
+  private static MemoryDraft draft(MemoryId id, String text) {
+    MemoryDraft d = MemoryDraft.fact(text);
+    return new MemoryDraft(
+        id,
+        d.text(),
+        d.kind(),
+        d.tier(),
+        d.importance(),
+        d.strength(),
+        d.keywords(),
+        d.tags(),
+        d.context(),
+        d.metadata(),
+        d.sources(),
+        d.observedAt(),
+        d.links());
+  }
+
+  @Test
+  void history_ofOneId_returnsOnlyTheEventsOfTheCallersScope() {
+    InMemoryBackend backend = new InMemoryBackend();
+    MemoryId id = MemoryId.of("reused");
+    Memory bobs = memory(id, BOB, "Bob's secret");
+    Memory alices = memory(id, ALICE, "Alice's note");
+    // What an id reused across owners used to leave behind.
+    backend.apply(
+        new WriteBatch(
+            List.of(),
+            List.of(alices),
+            List.of(
+                DefaultMemoryStore.event(EventType.ADD, null, bobs, "", "api", T0),
+                new HistoryEvent(0, id, BOB, EventType.PURGE, null, null, "", "api", T0),
+                DefaultMemoryStore.event(EventType.ADD, null, alices, "", "api", T0)),
+            Durability.SYNC));
+    try (MemoryStore store = Engram.builder().backend(backend).clock(clock).build()) {
+      assertTrue(store.history(BOB, id).stream().allMatch(e -> e.scope().equals(BOB)));
+      assertEquals(2, store.history(BOB, id).size());
+      assertEquals(
+          List.of("Alice's note"),
+          store.history(ALICE, id).stream().map(e -> e.after().text()).toList());
+    }
+  }
+
+  @Test
+  void twoOwnersWhosePipelinesProposeOneIdAtOnce_eachKeepTheirOwnMemory() throws Exception {
+    MemoryId proposed = MemoryId.of("same-for-everyone");
+    CyclicBarrier bothLookedUp = new CyclicBarrier(2);
+    // Holds each add at its look-up of the proposed id until the other has looked it up too:
+    // the interleaving in which both owners saw the id as free.
+    ForwardingBackend backend =
+        new ForwardingBackend(new InMemoryBackend()) {
+          @Override
+          public Optional<Memory> get(MemoryId id) {
+            if (id.equals(proposed)) {
+              try {
+                bothLookedUp.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return super.get(id);
+          }
+        };
+    MemoryPipeline pipeline =
+        (in, ctx) ->
+            new PipelinePlan(
+                List.of(new PlannedChange.Add(draft(proposed, in.messages().get(0).text()), "")),
+                PipelineUsage.NONE,
+                List.of());
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (MemoryStore store =
+        Engram.builder().backend(backend).clock(clock).pipeline(pipeline).build()) {
+      Future<Memory> alice = pool.submit(() -> store.add(ALICE, "Alice's fact").added().get(0));
+      Future<Memory> bob = pool.submit(() -> store.add(BOB, "Bob's fact").added().get(0));
+      Memory a = alice.get(60, TimeUnit.SECONDS);
+      Memory b = bob.get(60, TimeUnit.SECONDS);
+      assertNotEquals(a.id(), b.id());
+      assertEquals("Alice's fact", store.get(ALICE, a.id()).orElseThrow().text());
+      assertEquals("Bob's fact", store.get(BOB, b.id()).orElseThrow().text());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
