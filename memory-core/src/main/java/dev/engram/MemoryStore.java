@@ -76,7 +76,13 @@ public interface MemoryStore extends AutoCloseable {
   /** Retires a memory (soft delete): never searched again, history kept, restorable. */
   Memory delete(Scope scope, MemoryId id, String reason);
 
-  /** Brings an archived or deleted memory back to active, with a fresh forgetting curve. */
+  /**
+   * Undoes a delete, an archiving or an invalidation, with a fresh forgetting curve. A deleted
+   * memory returns to what it was before the delete: active (also when it had been archived), or
+   * invalidated with its valid-to kept if it was invalidated before it was deleted, so it again
+   * answers {@link SearchRequest.Builder#asOf} queries. An archived or invalidated memory becomes
+   * active and valid again (valid-to cleared). Restoring an active memory changes nothing.
+   */
   Memory restore(Scope scope, MemoryId id, String reason);
 
   /** Links one memory of the scope to another of the same scope. */

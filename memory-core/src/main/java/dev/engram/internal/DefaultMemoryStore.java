@@ -1130,9 +1130,13 @@ public final class DefaultMemoryStore implements MemoryStore {
             return null;
           }
           // A fresh forgetting curve, or an archived memory would fade straight back.
-          Memory.Builder b = current.toBuilder().status(Status.ACTIVE).lastAccessedAt(now);
-          if (current.status() == Status.INVALIDATED) {
-            b.validTo(null);
+          Memory.Builder b = current.toBuilder().lastAccessedAt(now);
+          if (current.status() == Status.DELETED && current.validTo() != null) {
+            // Only an invalidation sets validTo: undo the delete, and the memory is again a fact
+            // that was true until then (restoring it once more reopens it).
+            b.status(Status.INVALIDATED);
+          } else {
+            b.status(Status.ACTIVE).validTo(null);
           }
           return new Change(EventType.RESTORE, b, reason);
         });

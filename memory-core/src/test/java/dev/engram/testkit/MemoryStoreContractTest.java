@@ -387,6 +387,48 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void restore_ofAnInvalidatedThenDeletedMemory_undoesTheDeleteOnly_andOnceMoreReopensIt() {
+    Memory lisbon =
+        addOne(AddRequest.builder(ALICE).text("Alice lives in Lisbon").tier(Tier.LONG_TERM));
+    clock.advance(Duration.ofDays(10));
+    Instant whileInLisbon = clock.instant();
+    clock.advance(Duration.ofDays(10));
+    Memory invalidated = store.invalidate(ALICE, lisbon.id(), "moved");
+    clock.advance(Duration.ofDays(1));
+    store.delete(ALICE, lisbon.id(), "cleaning up");
+    clock.advance(Duration.ofDays(1));
+
+    Memory restored = store.restore(ALICE, lisbon.id(), "deleted by mistake");
+    assertEquals(Status.INVALIDATED, restored.status());
+    assertEquals(invalidated.validTo(), restored.validTo());
+    assertTrue(store.search(query(ALICE, "Alice Lisbon").build()).isEmpty());
+    assertEquals(
+        List.of(lisbon.id()),
+        store.search(query(ALICE, "Alice Lisbon").asOf(whileInLisbon).build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
+
+    Memory reopened = store.restore(ALICE, lisbon.id(), "still true after all");
+    assertEquals(Status.ACTIVE, reopened.status());
+    assertNull(reopened.validTo());
+    assertEquals(
+        List.of(lisbon.id()),
+        store.search(query(ALICE, "Alice Lisbon").build()).stream()
+            .map(h -> h.memory().id())
+            .toList(),
+        "an active memory is found");
+    assertEquals(
+        List.of(
+            EventType.ADD,
+            EventType.INVALIDATE,
+            EventType.DELETE,
+            EventType.RESTORE,
+            EventType.RESTORE),
+        store.history(ALICE, lisbon.id()).stream().map(HistoryEvent::type).toList(),
+        "INVALIDATE is recorded as its own event type");
+  }
+
+  @Test
   void link_connectsMemoriesOfOneScope_andSearchCanExpandToThem() {
     Memory dog = addOne(ALICE, "Alice adopted a dog named Rex");
     Memory vet = addOne(ALICE, "The clinic on Main Street treats animals");
