@@ -512,7 +512,8 @@ public final class DefaultMemoryStore implements MemoryStore {
           .orElseThrow(() -> new IllegalArgumentException("no memory " + id + " in " + owner));
     }
 
-    private void record(EventType type, Memory before, Memory.Builder after, String reason) {
+    /** Records a change to a memory and returns the changed memory. */
+    private Memory record(EventType type, Memory before, Memory.Builder after, String reason) {
       if (added.contains(before.id())) {
         // Still being added by this plan: fold the change into the ADD itself.
         Memory m = after.build();
@@ -523,11 +524,12 @@ public final class DefaultMemoryStore implements MemoryStore {
             events.set(i, event(EventType.ADD, null, m, e.reason(), e.actor(), e.at()));
           }
         }
-        return;
+        return m;
       }
       Memory m = after.updatedAt(now).version(before.version() + 1).build();
       touched.put(m.id(), m);
       events.add(event(type, before, m, reason, "pipeline", now));
+      return m;
     }
 
     private void applyUpdate(PlannedChange.Update u) {
@@ -562,7 +564,24 @@ public final class DefaultMemoryStore implements MemoryStore {
         u.sources().stream().filter(s -> !sources.contains(s)).forEach(sources::add);
         b.sources(sources);
       }
-      record(EventType.UPDATE, before, b, u.reason());
+      Memory updated = record(EventType.UPDATE, before, b, u.reason());
+      if (u.importance() != null) {
+        promoteIfDue(updated);
+      }
+    }
+
+    /** Applies the promotion rule to a memory this plan changed, as at add time. */
+    private void promoteIfDue(Memory m) {
+      Memory promoted = decay.promoteIfDue(m, now);
+      if (promoted == m) {
+        return;
+      }
+      if (added.contains(m.id())) {
+        record(EventType.ADD, m, promoted.toBuilder().version(1), "");
+      } else {
+        touched.put(promoted.id(), promoted);
+        events.add(event(EventType.PROMOTE, m, promoted, promotionReason(promoted), "system", now));
+      }
     }
 
     private void applyInvalidate(PlannedChange.Invalidate change) {
@@ -1078,7 +1097,9 @@ public final class DefaultMemoryStore implements MemoryStore {
           if (update.validFrom() != null) {
             b.validFrom(update.validFrom());
           }
-          return new Change(EventType.UPDATE, b, update.reason());
+          // Raising importance can promote, as it does at add time; an explicit tier wins.
+          boolean mayPromote = update.importance() != null && update.tier() == null;
+          return new Change(EventType.UPDATE, b, update.reason(), mayPromote);
         });
   }
 
@@ -1169,7 +1190,16 @@ public final class DefaultMemoryStore implements MemoryStore {
         });
   }
 
-  private record Change(EventType type, Memory.Builder after, String reason) {}
+  /**
+   * A change to make.
+   *
+   * @param mayPromote whether the changed memory gets the importance / recall promotion rule
+   */
+  private record Change(EventType type, Memory.Builder after, String reason, boolean mayPromote) {
+    Change(EventType type, Memory.Builder after, String reason) {
+      this(type, after, reason, false);
+    }
+  }
 
   @FunctionalInterface
   private interface ChangeFn {
@@ -1201,11 +1231,33 @@ public final class DefaultMemoryStore implements MemoryStore {
       }
       Memory after = change.after().updatedAt(now).version(current.version() + 1).build();
       events.add(event(change.type(), current, after, change.reason(), actor, now));
+      if (change.mayPromote()) {
+        after = promoteIfDue(after, now, events);
+      }
       backend.apply(new WriteBatch(List.of(), List.of(after), events, Durability.SYNC));
       return after;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The memory promoted if it now qualifies, with a PROMOTE event; else the memory itself. */
+  private Memory promoteIfDue(Memory m, Instant now, List<HistoryEvent> events) {
+    Memory promoted = decay.promoteIfDue(m, now);
+    if (promoted != m) {
+      events.add(event(EventType.PROMOTE, m, promoted, promotionReason(promoted), "system", now));
+    }
+    return promoted;
+  }
+
+  private String promotionReason(Memory m) {
+    return m.importance() >= decay.promoteAtImportance()
+        ? String.format(
+            Locale.ROOT,
+            "importance %.2f reached the promotion threshold %.2f",
+            m.importance(),
+            decay.promoteAtImportance())
+        : "recalled " + m.accessCount() + " times";
   }
 
   /**

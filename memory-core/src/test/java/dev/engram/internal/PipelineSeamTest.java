@@ -183,6 +183,37 @@ class PipelineSeamTest {
   }
 
   @Test
+  void anUpdateRaisingImportancePromotes_withAPromoteEvent() {
+    List<MemoryId> target = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) ->
+                plan(
+                    new PlannedChange.Update(
+                        target.get(0),
+                        null,
+                        null,
+                        null,
+                        null,
+                        0.95,
+                        java.util.Map.of(),
+                        List.of(),
+                        "matters a lot")))) {
+      target.add(
+          store
+              .add(AddRequest.builder(ALICE).text("Alice has asthma").infer(false).build())
+              .added()
+              .get(0)
+              .id());
+      AddResult r = store.add(ALICE, "my asthma got worse");
+      assertEquals(
+          List.of(EventType.UPDATE, EventType.PROMOTE),
+          r.events().stream().map(HistoryEvent::type).toList());
+      assertEquals(Tier.LONG_TERM, store.get(ALICE, target.get(0)).orElseThrow().tier());
+    }
+  }
+
+  @Test
   void concurrentAddsForOneScopeRunThePipelineOneAtATime() throws Exception {
     AtomicInteger inside = new AtomicInteger();
     AtomicInteger maxInside = new AtomicInteger();

@@ -1223,6 +1223,27 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void tiers_raisingImportancePromotes_unlessTheUpdateNamesATier() {
+    Memory m = addOne(ALICE, "Alice is learning Portuguese");
+    Memory kept = addOne(ALICE, "Alice is learning the guitar");
+    clock.advance(Duration.ofMinutes(1));
+    Memory promoted = store.update(ALICE, m.id(), MemoryUpdate.builder().importance(0.9).build());
+    assertEquals(Tier.LONG_TERM, promoted.tier());
+    assertEquals(promoted, store.get(ALICE, m.id()).orElseThrow());
+    List<HistoryEvent> h = store.history(ALICE, m.id());
+    assertEquals(
+        List.of(EventType.ADD, EventType.UPDATE, EventType.PROMOTE),
+        h.stream().map(HistoryEvent::type).toList());
+    assertEquals(Tier.SHORT_TERM, h.get(2).before().tier());
+    assertEquals(h.get(1).after(), h.get(2).before());
+
+    Memory asked =
+        store.update(
+            ALICE, kept.id(), MemoryUpdate.builder().importance(0.9).tier(Tier.SHORT_TERM).build());
+    assertEquals(Tier.SHORT_TERM, asked.tier(), "an explicit tier wins");
+  }
+
+  @Test
   void tiers_workingMemoryIsBoundedPerSession_oldestMovesToShortTerm() {
     Scope session = ALICE.withSession("chat-1");
     List<Memory> added = new ArrayList<>();
