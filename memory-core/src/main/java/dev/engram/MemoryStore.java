@@ -127,15 +127,17 @@ public interface MemoryStore extends AutoCloseable {
   AddResult consolidate(Scope session);
 
   /**
-   * Persists time-driven changes (archiving, tier moves) for the whole store. Reads already see
-   * them; this makes them visible to listings by status and records them in history.
+   * Persists time-driven changes (archiving, tier moves) for the whole store. Every read ({@code
+   * get}, {@code list}, {@code search}, {@code stats}, filters on status, tier or updatedAt)
+   * already shows them as they are due; this writes them to the stored memories and records them in
+   * history, which keeps later reads cheap.
    */
   MaintenanceReport maintain();
 
-  /** Counts for a scope. */
+  /** Counts for a scope, as reads show them (decay that is due is counted, maintained or not). */
   StoreStats stats(Scope scope);
 
-  /** Counts for the whole store. */
+  /** Counts for the whole store, as reads show them. */
   StoreStats stats();
 
   /** Flushes and releases resources. The store must not be used afterwards. */

@@ -34,8 +34,8 @@ import java.util.Objects;
  *       and so do the oldest ones beyond {@link Builder#workingCapacity(int)} per session.
  *   <li>A short-term memory recalled {@link Builder#promoteAfterRecalls(int)} times, or whose
  *       importance reaches {@link Builder#promoteAtImportance(double)}, is promoted to long-term.
- *       The rule is applied when the memory is stored, recalled, or its importance is updated
- *       (an update that names a tier keeps that tier), not by the passage of time.
+ *       The rule is applied when the memory is stored, recalled, or its importance is updated (an
+ *       update that names a tier keeps that tier), not by the passage of time.
  *   <li>An active memory whose retention falls to {@link Builder#archiveThreshold(double)} is
  *       archived: excluded from default searches, still listed, restorable. Nothing is destroyed.
  * </ul>
@@ -102,6 +102,11 @@ public final class DecayPolicy {
   /** Most working memories kept per session. */
   public int workingCapacity() {
     return workingCapacity;
+  }
+
+  /** How long a working memory may stay idle before it moves to short-term. */
+  public Duration workingIdleTimeout() {
+    return workingIdleTimeout;
   }
 
   /** Recalls after which a short-term memory is promoted. */

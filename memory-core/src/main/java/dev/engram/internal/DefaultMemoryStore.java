@@ -41,6 +41,7 @@ import dev.engram.spi.PipelineUsage;
 import dev.engram.spi.PlannedChange;
 import dev.engram.spi.WriteBatch;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -741,15 +742,17 @@ public final class DefaultMemoryStore implements MemoryStore {
     Instant asOf = request.asOf();
     Set<Status> allowed = allowedStatuses(request);
     Filter userFilter = request.filter();
-    boolean pushUserFilter = !references(userFilter, LAZY_FIELDS);
+    // A filter on a field decay changes at read time is pushed down widened to every stored
+    // value that could read as a match, and tested here again on the read-time value.
+    boolean testHere = references(userFilter, LAZY_FIELDS);
     Instant truthAt = asOf != null ? asOf : now;
     List<Filter> parts = new ArrayList<>();
     parts.add(Scopes.filter(scope));
     parts.add(Filter.in("status", storedStatuses(allowed)));
     parts.add(Filter.lte("validFrom", truthAt));
     parts.add(Filter.or(Filter.not(Filter.exists("validTo")), Filter.gt("validTo", truthAt)));
-    if (pushUserFilter && userFilter != Filter.all()) {
-      parts.add(userFilter);
+    if (userFilter != Filter.all()) {
+      parts.add(testHere ? widen(userFilter, mayDecay(now)) : userFilter);
     }
     Filter backendFilter = Filter.and(parts);
     RankingWeights w = request.weights() != null ? request.weights() : weights;
@@ -770,7 +773,7 @@ public final class DefaultMemoryStore implements MemoryStore {
         if (!allowed.contains(e.status()) || !e.isValidAt(truthAt)) {
           continue;
         }
-        if (!pushUserFilter && !userFilter.test(e)) {
+        if (testHere && !userFilter.test(e)) {
           continue;
         }
         double retention = decay.retention(e, now);
@@ -936,11 +939,11 @@ public final class DefaultMemoryStore implements MemoryStore {
     Objects.requireNonNull(page, "page must not be null");
     checkOpen();
     Instant now = clock.instant();
-    boolean push = !references(filter, LAZY_FIELDS);
+    boolean testHere = references(filter, LAZY_FIELDS);
     Filter backendFilter =
-        push && filter != Filter.all()
-            ? Filter.and(Scopes.filter(scope), filter)
-            : Scopes.filter(scope);
+        filter == Filter.all()
+            ? Scopes.filter(scope)
+            : Filter.and(Scopes.filter(scope), testHere ? widen(filter, mayDecay(now)) : filter);
     Instant afterAt = null;
     MemoryId afterId = null;
     if (page.cursor() != null) {
@@ -950,9 +953,9 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
     List<Memory> items = new ArrayList<>(page.limit());
     boolean more = false;
-    // One more than the page holds tells whether another page follows. A filter evaluated here (on
-    // read-time decayed values) may reject rows, so then fetch in larger steps.
-    int fetch = push ? page.limit() + 1 : Math.max(page.limit() + 1, SCAN_PAGE);
+    // One more than the page holds tells whether another page follows. A filter tested here again
+    // (on read-time decayed values) may reject rows, so then fetch in larger steps.
+    int fetch = testHere ? Math.max(page.limit() + 1, SCAN_PAGE) : page.limit() + 1;
     while (!more) {
       List<Memory> batch =
           backend.list(new ListQuery(backendFilter, afterAt, afterId, fetch, false));
@@ -964,7 +967,7 @@ public final class DefaultMemoryStore implements MemoryStore {
           continue;
         }
         Memory e = decay.effective(m, now);
-        if (push || filter.test(e)) {
+        if (!testHere || filter.test(e)) {
           if (items.size() == page.limit()) {
             more = true;
             break;
@@ -1032,7 +1035,9 @@ public final class DefaultMemoryStore implements MemoryStore {
     return stats(Filter.all());
   }
 
+  /** Counts as reads show them: stored counts, corrected for the memories decay has changed. */
   private StoreStats stats(Filter base) {
+    Instant now = clock.instant();
     Map<Status, Long> byStatus = new EnumMap<>(Status.class);
     long total = 0;
     for (Status s : Status.values()) {
@@ -1047,7 +1052,87 @@ public final class DefaultMemoryStore implements MemoryStore {
           backend.count(
               Filter.and(base, Filter.eq("status", Status.ACTIVE), Filter.eq("tier", t))));
     }
+    for (Memory m : scan(Filter.and(base, mayDecay(now)))) {
+      Memory e = decay.effective(m, now);
+      if (e == m) {
+        continue;
+      }
+      byStatus.merge(m.status(), -1L, Long::sum);
+      byStatus.merge(e.status(), 1L, Long::sum);
+      if (m.status() == Status.ACTIVE) {
+        byTier.merge(m.tier(), -1L, Long::sum);
+      }
+      if (e.status() == Status.ACTIVE) {
+        byTier.merge(e.tier(), 1L, Long::sum);
+      }
+    }
     return new StoreStats(total, byTier, byStatus);
+  }
+
+  /**
+   * A filter on stored values holding for every memory whose read-time value may differ from the
+   * stored one at {@code now}: active, and a working memory idle past the timeout or a memory last
+   * accessed longer ago than the shortest archive age (τ · ln(1/θ) at strength 1). Every other
+   * memory reads exactly as stored.
+   */
+  Filter mayDecay(Instant now) {
+    List<Filter> due = new ArrayList<>(2);
+    due.add(
+        Filter.and(
+            Filter.eq("tier", Tier.WORKING),
+            Filter.lte("lastAccessedAt", before(now, decay.workingIdleTimeout()))));
+    if (decay.archiveThreshold() > 0) {
+      double shortest = Double.MAX_VALUE;
+      for (Tier t : Tier.values()) {
+        Duration tau = decay.timeConstant(t);
+        shortest = Math.min(shortest, tau.getSeconds() + tau.getNano() / 1e9);
+      }
+      double seconds = shortest * Math.log(1 / decay.archiveThreshold());
+      if (seconds < 1e15) {
+        // A second short of the exact age, so that no rounding of a deadline escapes the filter.
+        long age = Math.max(0, (long) Math.floor(seconds) - 1);
+        due.add(Filter.lte("lastAccessedAt", before(now, Duration.ofSeconds(age))));
+      }
+    }
+    return Filter.and(Filter.eq("status", Status.ACTIVE), Filter.or(due));
+  }
+
+  private static Instant before(Instant t, Duration d) {
+    try {
+      return t.minus(d);
+    } catch (ArithmeticException | DateTimeException e) {
+      return Instant.MIN;
+    }
+  }
+
+  /**
+   * A filter on stored values that holds for every memory whose read-time value satisfies {@code
+   * f}; {@code decaying} is {@link #mayDecay}. A predicate on a field decay changes is widened to
+   * also admit every memory that may decay; under a negation the inner filter is narrowed instead.
+   */
+  static Filter widen(Filter f, Filter decaying) {
+    if (!references(f, LAZY_FIELDS)) {
+      return f;
+    }
+    return switch (f) {
+      case Filter.And a -> Filter.and(a.filters().stream().map(x -> widen(x, decaying)).toList());
+      case Filter.Or o -> Filter.or(o.filters().stream().map(x -> widen(x, decaying)).toList());
+      case Filter.Not n -> Filter.not(narrow(n.filter(), decaying));
+      default -> Filter.or(f, decaying);
+    };
+  }
+
+  /** A filter on stored values that holds only for memories whose read-time value satisfies it. */
+  static Filter narrow(Filter f, Filter decaying) {
+    if (!references(f, LAZY_FIELDS)) {
+      return f;
+    }
+    return switch (f) {
+      case Filter.And a -> Filter.and(a.filters().stream().map(x -> narrow(x, decaying)).toList());
+      case Filter.Or o -> Filter.or(o.filters().stream().map(x -> narrow(x, decaying)).toList());
+      case Filter.Not n -> Filter.not(widen(n.filter(), decaying));
+      default -> Filter.and(f, Filter.not(decaying));
+    };
   }
 
   // ---------------------------------------------------------------- changes

@@ -4,13 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.SearchHit;
+import dev.engram.SearchRequest;
+import dev.engram.decay.DecayPolicy;
+import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
+import dev.engram.memory.Status;
+import dev.engram.memory.Tier;
 import dev.engram.spi.Durability;
 import dev.engram.spi.MemoryDraft;
 import dev.engram.spi.MemoryPipeline;
@@ -19,9 +26,14 @@ import dev.engram.spi.PipelineUsage;
 import dev.engram.spi.PlannedChange;
 import dev.engram.spi.WriteBatch;
 import dev.engram.testkit.ManualClock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Store rules checked against the in-memory backend, where a test can reach behind the store. */
@@ -84,6 +97,88 @@ class DefaultMemoryStoreTest {
           List.of("Alice's note"),
           store.history(ALICE, id).stream().map(e -> e.after().text()).toList());
     }
+  }
+
+  @Test
+  void search_filteredOnTier_findsItsMatchesBeyondTheCandidateCap() {
+    try (MemoryStore store = Engram.builder().clock(clock).build()) {
+      AddRequest.Builder crowd = AddRequest.builder(ALICE);
+      for (int i = 0; i < 4500; i++) {
+        crowd.text("coffee espresso " + i);
+      }
+      store.add(crowd.build());
+      Set<MemoryId> lasting = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        lasting.add(
+            store
+                .add(
+                    AddRequest.builder(ALICE)
+                        .text("coffee with friends on a long and slow afternoon number " + i)
+                        .tier(Tier.LONG_TERM)
+                        .build())
+                .added()
+                .get(0)
+                .id());
+      }
+      List<SearchHit> hits =
+          store.search(
+              SearchRequest.builder(ALICE, "coffee espresso")
+                  .filter(Filter.eq("tier", Tier.LONG_TERM))
+                  .reinforce(false)
+                  .build());
+      assertEquals(lasting, hits.stream().map(h -> h.memory().id()).collect(Collectors.toSet()));
+    }
+  }
+
+  @Test
+  void widenedFilters_admitEveryStoredMemoryWhoseReadTimeValueMatches() {
+    long seed = Long.getLong("engram.seed", System.nanoTime());
+    Random random = new Random(seed);
+    DecayPolicy policy = DecayPolicy.defaults();
+    Instant now = T0.plus(Duration.ofDays(90));
+    try (DefaultMemoryStore store =
+        (DefaultMemoryStore) Engram.builder().clock(() -> now).decay(policy).build()) {
+      List<Memory> stored = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        Instant accessed = now.minus(Duration.ofMinutes(random.nextInt(90 * 24 * 60)));
+        stored.add(
+            Memory.builder()
+                .id(MemoryId.random())
+                .text("m" + i)
+                .scope(ALICE.withSession("s"))
+                .tier(Tier.values()[random.nextInt(3)])
+                .status(Status.values()[random.nextInt(4)])
+                .strength(1 + random.nextInt(5))
+                .createdAt(accessed, accessed)
+                .build());
+      }
+      for (int q = 0; q < 300; q++) {
+        Filter f = lazyFilter(random, 3, now);
+        Filter widened = DefaultMemoryStore.widen(f, store.mayDecay(now));
+        for (Memory m : stored) {
+          if (f.test(policy.effective(m, now))) {
+            assertTrue(
+                widened.test(m),
+                "widened " + f + " rejects " + m + "; reproduce with -Dengram.seed=" + seed);
+          }
+        }
+      }
+    }
+  }
+
+  private static Filter lazyFilter(Random r, int depth, Instant now) {
+    Instant t = now.minus(Duration.ofHours(r.nextInt(90 * 24)));
+    return switch (r.nextInt(depth > 0 ? 9 : 6)) {
+      case 0 -> Filter.eq("status", Status.values()[r.nextInt(4)]);
+      case 1 -> Filter.in("status", List.of(Status.values()[r.nextInt(4)], Status.ARCHIVED));
+      case 2 -> Filter.eq("tier", Tier.values()[r.nextInt(3)]);
+      case 3 -> Filter.gt("updatedAt", t);
+      case 4 -> Filter.lte("updatedAt", t);
+      case 5 -> Filter.eq("kind", "episodic");
+      case 6 -> Filter.not(lazyFilter(r, depth - 1, now));
+      case 7 -> Filter.and(lazyFilter(r, depth - 1, now), lazyFilter(r, depth - 1, now));
+      default -> Filter.or(lazyFilter(r, depth - 1, now), lazyFilter(r, depth - 1, now));
+    };
   }
 
   @Test

@@ -968,6 +968,92 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void filter_onStatusTierAndUpdatedAt_pagesThroughEveryReadTimeMatch() {
+    Set<MemoryId> fading = new HashSet<>();
+    Set<MemoryId> lasting = new HashSet<>();
+    for (int i = 0; i < 23; i++) {
+      fading.add(addOne(ALICE, "passing remark " + i).id());
+      lasting.add(
+          addOne(AddRequest.builder(ALICE).text("core fact " + i).tier(Tier.LONG_TERM)).id());
+    }
+    clock.advance(Duration.ofDays(40));
+    Instant recently = clock.instant().minus(Duration.ofDays(35));
+    for (int round = 0; round < 2; round++) {
+      assertEquals(fading, pagedIds(Filter.eq("status", Status.ARCHIVED)), "round " + round);
+      assertEquals(lasting, pagedIds(Filter.eq("status", Status.ACTIVE)), "round " + round);
+      assertEquals(
+          lasting,
+          pagedIds(Filter.and(Filter.eq("tier", "long_term"), Filter.ne("status", "archived"))));
+      assertEquals(
+          fading,
+          pagedIds(Filter.gte("updatedAt", recently)),
+          "archiving is dated when it became due, after the memories were stored");
+      assertEquals(
+          lasting,
+          pagedIds(
+              Filter.not(
+                  Filter.or(Filter.eq("status", Status.ARCHIVED), Filter.eq("tier", "working")))));
+      Set<MemoryId> archivedHits =
+          store
+              .search(
+                  query(ALICE, "passing remark core fact")
+                      .includeArchived(true)
+                      .filter(Filter.eq("status", Status.ARCHIVED))
+                      .limit(100)
+                      .build())
+              .stream()
+              .map(h -> h.memory().id())
+              .collect(Collectors.toSet());
+      assertEquals(fading, archivedHits, "round " + round);
+      store.maintain(); // the second round reads what maintenance stored
+    }
+  }
+
+  private Set<MemoryId> pagedIds(Filter filter) {
+    Set<MemoryId> ids = new HashSet<>();
+    PageRequest page = PageRequest.first(4);
+    int pages = 0;
+    while (true) {
+      Page<Memory> p = store.list(ALICE, filter, page);
+      for (Memory m : p.items()) {
+        assertTrue(ids.add(m.id()), "listed twice: " + m.id());
+        assertTrue(filter.test(m), filter + " does not hold for " + m);
+      }
+      pages++;
+      if (!p.hasNext()) {
+        assertEquals(Math.max(1, (ids.size() + 3) / 4), pages, "pages of 4 for " + ids.size());
+        return ids;
+      }
+      page = page.next(p);
+    }
+  }
+
+  @Test
+  void stats_countWhatReadsShow_beforeAndAfterMaintenance() {
+    addOne(ALICE, "a passing remark");
+    addOne(ALICE, "another passing remark");
+    addOne(AddRequest.builder(ALICE).text("a core fact").tier(Tier.LONG_TERM));
+    addOne(
+        AddRequest.builder(ALICE.withSession("chat")).text("what time is it").tier(Tier.WORKING));
+    addOne(BOB, "bob's remark");
+    clock.advance(Duration.ofDays(40));
+
+    StoreStats before = store.stats(ALICE);
+    assertEquals(4, before.total());
+    assertEquals(2 + 1, before.byStatus().get(Status.ARCHIVED), "short-term and working faded");
+    assertEquals(1, before.byStatus().get(Status.ACTIVE));
+    assertEquals(1, before.byTier().get(Tier.LONG_TERM));
+    assertEquals(0, before.byTier().get(Tier.WORKING));
+    assertEquals(
+        listAll(ALICE, Filter.eq("status", Status.ARCHIVED)).size(),
+        before.byStatus().get(Status.ARCHIVED));
+    assertEquals(4, store.stats().byStatus().get(Status.ARCHIVED));
+
+    store.maintain();
+    assertEquals(before, store.stats(ALICE));
+  }
+
+  @Test
   void filter_randomisedAgainstTheReferenceSemantics() {
     long seed = Long.getLong("engram.seed", System.nanoTime());
     Random random = new Random(seed);
