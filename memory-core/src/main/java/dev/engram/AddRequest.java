@@ -4,6 +4,7 @@ import dev.engram.memory.Kind;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Tier;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,13 @@ import java.util.Objects;
  * pipeline, the pipeline decides what is stored.
  */
 public final class AddRequest {
+  /**
+   * How far after the store's clock an observed-at time may lie (clock skew between the caller and
+   * the store): 5 minutes. A later one is rejected; a memory is never valid before it is stored, so
+   * one within the tolerance is searchable at once.
+   */
+  public static final Duration OBSERVED_AT_TOLERANCE = Duration.ofMinutes(5);
+
   private final Scope scope;
   private final List<Message> messages;
   private final Map<String, Object> metadata;
@@ -167,7 +175,8 @@ public final class AddRequest {
 
     /**
      * Sets when the messages were said; default now. Historical conversations keep their real dates
-     * this way; a message's own {@link Message#observedAt()} wins over this.
+     * this way; a message's own {@link Message#observedAt()} wins over this. The store rejects a
+     * time more than {@link #OBSERVED_AT_TOLERANCE} after its clock.
      */
     public Builder observedAt(Instant observedAt) {
       this.observedAt = Objects.requireNonNull(observedAt, "observedAt must not be null");

@@ -133,8 +133,12 @@ public final class DefaultMemoryStore implements MemoryStore {
   public AddResult add(AddRequest request) {
     Objects.requireNonNull(request, "request must not be null");
     checkOpen();
+    Instant latestAllowed = clock.instant().plus(AddRequest.OBSERVED_AT_TOLERANCE);
+    checkObservedAt("observedAt", request.observedAt(), latestAllowed);
     for (int i = 0; i < request.messages().size(); i++) {
-      checkTextSize("messages[" + i + "].text", request.messages().get(i).text());
+      Message m = request.messages().get(i);
+      checkTextSize("messages[" + i + "].text", m.text());
+      checkObservedAt("messages[" + i + "].observedAt", m.observedAt(), latestAllowed);
     }
     boolean infer = request.infer() != null ? request.infer() : inferByDefault;
     if (infer && pipeline == null) {
@@ -175,6 +179,23 @@ public final class DefaultMemoryStore implements MemoryStore {
     } finally {
       serial.unlock();
     }
+  }
+
+  private static void checkObservedAt(String field, Instant observedAt, Instant latestAllowed) {
+    if (observedAt != null && observedAt.isAfter(latestAllowed)) {
+      throw new IllegalArgumentException(
+          field
+              + " ("
+              + observedAt
+              + ") is in the future: at most "
+              + AddRequest.OBSERVED_AT_TOLERANCE
+              + " after the store's clock is allowed");
+    }
+  }
+
+  /** When a memory observed at {@code observedAt} starts being valid: never after it is stored. */
+  private static Instant validFrom(Instant observedAt, Instant now) {
+    return observedAt.isAfter(now) ? now : observedAt;
   }
 
   private static String describe(RuntimeException e) {
@@ -237,6 +258,7 @@ public final class DefaultMemoryStore implements MemoryStore {
                 .kind(fellBack ? Kind.EPISODIC : request.kind())
                 .importance(request.importance())
                 .createdAt(nextCreatedAt(now), message.observedAt())
+                .validFrom(validFrom(message.observedAt(), now))
                 .metadata(metadata)
                 .tags(request.tags())
                 .sources(sources)
@@ -454,6 +476,7 @@ public final class DefaultMemoryStore implements MemoryStore {
               .importance(d.importance())
               .strength(Math.max(1, d.strength()))
               .createdAt(nextCreatedAt(now), observed)
+              .validFrom(validFrom(observed, now))
               .metadata(metadata)
               .keywords(d.keywords())
               .tags(d.tags())

@@ -236,6 +236,41 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void add_rejectsAnObservedAtInTheFuture_andOneWithinTheToleranceIsSearchableAtOnce() {
+    Instant later = clock.instant().plus(AddRequest.OBSERVED_AT_TOLERANCE).plusSeconds(1);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                store.add(
+                    AddRequest.builder(ALICE).text("from the future").observedAt(later).build()));
+    assertTrue(
+        e.getMessage().startsWith("observedAt (" + later + ") is in the future"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                store.add(
+                    AddRequest.builder(ALICE)
+                        .text("fine")
+                        .message(Message.user("from the future").withObservedAt(later))
+                        .build()));
+    assertTrue(e.getMessage().startsWith("messages[1].observedAt"), e.getMessage());
+    assertEquals(0, store.stats(ALICE).total(), "nothing written");
+
+    Instant skewed = clock.instant().plus(Duration.ofMinutes(1));
+    Memory m =
+        addOne(AddRequest.builder(ALICE).text("Alice's train leaves at noon").observedAt(skewed));
+    assertEquals(skewed, m.observedAt());
+    assertEquals(clock.instant(), m.validFrom(), "never valid before it is stored");
+    assertEquals(
+        List.of(m.id()),
+        store.search(query(ALICE, "train noon").build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
+  }
+
+  @Test
   void add_keepsTheOrderThingsWereSaidIn_evenWithinOneInstant() {
     List<String> said = new ArrayList<>();
     AddRequest.Builder batch = AddRequest.builder(ALICE);
