@@ -31,7 +31,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>A working memory idle for {@link Builder#workingIdleTimeout(Duration)} moves to short-term,
- *       and so do the oldest ones beyond {@link Builder#workingCapacity(int)} per session.
+ *       and so do the least recently used ones beyond {@link Builder#workingCapacity(int)} per
+ *       session, whichever way they entered working memory (an add, a pipeline, an update).
  *   <li>A short-term memory recalled {@link Builder#promoteAfterRecalls(int)} times, or whose
  *       importance reaches {@link Builder#promoteAtImportance(double)}, is promoted to long-term.
  *       The rule is applied when the memory is stored, recalled, or its importance is updated (an
@@ -318,7 +319,10 @@ public final class DecayPolicy {
       return this;
     }
 
-    /** Sets the most working memories kept per session before the oldest move on; default 20. */
+    /**
+     * Sets the most working memories kept per session before the least recently used move on;
+     * default 20.
+     */
     public Builder workingCapacity(int capacity) {
       if (capacity < 1 || capacity > 10_000) {
         throw new IllegalArgumentException(

@@ -46,6 +46,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -231,7 +232,7 @@ public final class DefaultMemoryStore implements MemoryStore {
     lock.lock();
     try {
       Instant now = clock.instant();
-      List<Memory> upserts = new ArrayList<>();
+      Map<MemoryId, Memory> upserts = new LinkedHashMap<>();
       List<HistoryEvent> events = new ArrayList<>();
       boolean fellBack = outcome.status() == PipelineOutcome.Status.FELL_BACK;
       for (Message message : resolveMessages(request, now)) {
@@ -251,7 +252,7 @@ public final class DefaultMemoryStore implements MemoryStore {
         }
         Memory m =
             Memory.builder()
-                .id(freshId(upserts.stream().map(Memory::id).toList()))
+                .id(freshId(upserts.keySet()))
                 .text(message.text())
                 .scope(scope)
                 .tier(fellBack ? Tier.SHORT_TERM : request.tier())
@@ -264,7 +265,7 @@ public final class DefaultMemoryStore implements MemoryStore {
                 .sources(sources)
                 .build();
         m = decay.promoteIfDue(m, now).toBuilder().version(1).build();
-        upserts.add(m);
+        upserts.put(m.id(), m);
         events.add(
             event(
                 EventType.ADD,
@@ -274,60 +275,86 @@ public final class DefaultMemoryStore implements MemoryStore {
                 request.actor(),
                 now));
       }
-      if (!fellBack && request.tier() == Tier.WORKING) {
-        flushWorkingOverflow(scope, upserts.size(), now, upserts, events);
+      if (scope.sessionId() != null) {
+        boundWorkingMemory(scope, upserts, Set.copyOf(upserts.keySet()), events, now);
       }
       List<HistoryEvent> stored =
-          backend.apply(new WriteBatch(List.of(), upserts, events, Durability.SYNC));
+          backend.apply(
+              new WriteBatch(List.of(), List.copyOf(upserts.values()), events, Durability.SYNC));
       return new AddResult(stored, outcome);
     } finally {
       lock.unlock();
     }
   }
 
-  /** Moves the oldest working memories of the session to short-term once capacity is exceeded. */
-  private void flushWorkingOverflow(
-      Scope scope, int adding, Instant now, List<Memory> upserts, List<HistoryEvent> events) {
-    Filter working =
+  /**
+   * Keeps a session's working memory within {@link DecayPolicy#workingCapacity()} once a batch is
+   * applied. Working memories of the session that are idle past the timeout move first, with the
+   * events maintenance would write; then the least recently used beyond capacity move to
+   * short-term.
+   *
+   * @param session the scope of one session, as stored on its memories
+   * @param batch the batch's memories by id, changed in place
+   * @param addedIds the memories the batch adds: their ADD event is rewritten instead
+   */
+  private void boundWorkingMemory(
+      Scope session,
+      Map<MemoryId, Memory> batch,
+      Set<MemoryId> addedIds,
+      List<HistoryEvent> events,
+      Instant now) {
+    List<Memory> working = new ArrayList<>();
+    for (Memory m : batch.values()) {
+      if (m.status() == Status.ACTIVE && m.tier() == Tier.WORKING && session.contains(m.scope())) {
+        working.add(m);
+      }
+    }
+    if (working.isEmpty()) {
+      return;
+    }
+    Filter stored =
         Filter.and(
-            Scopes.filter(scope),
+            Scopes.filter(session),
             Filter.eq("tier", Tier.WORKING),
             Filter.eq("status", Status.ACTIVE));
-    long existing = backend.count(working);
-    long excess = existing + adding - decay.workingCapacity();
+    for (Memory m : scan(stored)) {
+      if (batch.containsKey(m.id())) {
+        continue;
+      }
+      Memory current = materialize(m, now, events);
+      if (current != m) {
+        batch.put(current.id(), current);
+      } else {
+        working.add(current);
+      }
+    }
+    int excess = working.size() - decay.workingCapacity();
     if (excess <= 0) {
       return;
     }
-    List<Memory> oldest =
-        backend.list(ListQuery.first(working, (int) Math.min(excess, SCAN_PAGE * 2)));
-    for (Memory m : oldest) {
-      Memory moved =
-          m.toBuilder().tier(Tier.SHORT_TERM).updatedAt(now).version(m.version() + 1).build();
-      upserts.add(moved);
-      events.add(event(EventType.PROMOTE, m, moved, "working memory full", "system", now));
-    }
-    // New memories beyond capacity on their own (a batch larger than the capacity) move at once
-    // too.
-    long stillExcess = excess - oldest.size();
-    for (int i = 0; i < upserts.size() && stillExcess > 0; i++) {
-      Memory m = upserts.get(i);
-      if (m.tier() == Tier.WORKING && m.version() == 1) {
+    working.sort(
+        Comparator.comparing(Memory::lastAccessedAt)
+            .thenComparing(Memory::createdAt)
+            .thenComparing(Memory::id));
+    for (Memory m : working.subList(0, excess)) {
+      if (addedIds.contains(m.id())) {
         Memory moved = m.toBuilder().tier(Tier.SHORT_TERM).build();
-        upserts.set(i, moved);
-        replaceAfter(events, moved);
-        stillExcess--;
+        batch.put(moved.id(), moved);
+        replaceAddEvent(events, moved);
+      } else {
+        Memory moved =
+            m.toBuilder().tier(Tier.SHORT_TERM).updatedAt(now).version(m.version() + 1).build();
+        batch.put(moved.id(), moved);
+        events.add(event(EventType.PROMOTE, m, moved, "working memory full", "system", now));
       }
     }
   }
 
-  private static void replaceAfter(List<HistoryEvent> events, Memory m) {
+  private static void replaceAddEvent(List<HistoryEvent> events, Memory m) {
     for (int i = 0; i < events.size(); i++) {
       HistoryEvent e = events.get(i);
       if (e.memoryId().equals(m.id()) && e.type() == EventType.ADD) {
-        events.set(
-            i,
-            new HistoryEvent(
-                0, m.id(), m.scope(), e.type(), null, m, e.reason(), e.actor(), e.at()));
+        events.set(i, event(EventType.ADD, null, m, e.reason(), e.actor(), e.at()));
       }
     }
   }
@@ -343,6 +370,9 @@ public final class DefaultMemoryStore implements MemoryStore {
           new PlanApplier(
               scope, clock.instant(), observedAt, request == null ? Map.of() : request.metadata());
       applier.apply(plan.changes());
+      if (scope.sessionId() != null) {
+        boundWorkingMemory(scope, applier.touched, applier.added, applier.events, applier.now);
+      }
       if (applier.addsRequested > 0 && applier.addsApplied == 0 && request != null) {
         String detail =
             "the pipeline's plan had no usable memory: " + String.join("; ", applier.notes);
@@ -1200,6 +1230,10 @@ public final class DefaultMemoryStore implements MemoryStore {
               throw new IllegalArgumentException(
                   "tier WORKING needs a memory stored with a session");
             }
+            if (update.tier() == Tier.WORKING && current.tier() != Tier.WORKING) {
+              // Brought to mind: or it would be idle, and leave working memory, at once.
+              b.lastAccessedAt(now);
+            }
             b.tier(update.tier());
           }
           if (update.validFrom() != null) {
@@ -1342,8 +1376,14 @@ public final class DefaultMemoryStore implements MemoryStore {
       if (change.mayPromote()) {
         after = promoteIfDue(after, now, events);
       }
-      backend.apply(new WriteBatch(List.of(), List.of(after), events, Durability.SYNC));
-      return after;
+      Map<MemoryId, Memory> batch = new LinkedHashMap<>();
+      batch.put(after.id(), after);
+      if (after.tier() == Tier.WORKING && after.scope().sessionId() != null) {
+        boundWorkingMemory(after.scope(), batch, Set.of(), events, now);
+      }
+      backend.apply(
+          new WriteBatch(List.of(), List.copyOf(batch.values()), events, Durability.SYNC));
+      return batch.get(after.id());
     } finally {
       lock.unlock();
     }
@@ -1581,7 +1621,7 @@ public final class DefaultMemoryStore implements MemoryStore {
    * A new random id that no memory has, and none ever had: an id with any history (a purged
    * memory's tombstone included) is never given out again.
    */
-  private MemoryId freshId(List<MemoryId> alsoTaken) {
+  private MemoryId freshId(Collection<MemoryId> alsoTaken) {
     while (true) {
       MemoryId id = MemoryId.random();
       if (!alsoTaken.contains(id) && backend.get(id).isEmpty() && backend.history(id).isEmpty()) {

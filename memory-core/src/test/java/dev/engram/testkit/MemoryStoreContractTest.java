@@ -1390,6 +1390,85 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void tiers_workingMemoryStaysBounded_whenUpdatedIntoIt_andIdleOnesMoveWhenTheyWereDue() {
+    Scope session = ALICE.withSession("chat");
+    int capacity = decayPolicy().workingCapacity();
+    List<Memory> early = new ArrayList<>();
+    for (int i = 0; i < capacity; i++) {
+      early.add(addOne(AddRequest.builder(session).text("early " + i).tier(Tier.WORKING)));
+    }
+    clock.advance(Duration.ofHours(2));
+    Memory latest = addOne(AddRequest.builder(session).text("latest").tier(Tier.WORKING));
+    for (Memory m : early) {
+      List<HistoryEvent> h = store.history(ALICE, m.id());
+      assertEquals(
+          List.of(EventType.ADD, EventType.PROMOTE), h.stream().map(HistoryEvent::type).toList());
+      assertEquals(
+          m.lastAccessedAt().plus(decayPolicy().workingIdleTimeout()),
+          h.get(1).at(),
+          "moved when it became idle, not for lack of room");
+      assertEquals(h.get(1).after(), store.get(ALICE, m.id()).orElseThrow());
+    }
+
+    for (int i = 1; i < capacity; i++) {
+      clock.advance(Duration.ofMinutes(1));
+      addOne(AddRequest.builder(session).text("recent " + i).tier(Tier.WORKING));
+    }
+    Memory note = addOne(AddRequest.builder(session).text("a short-term note"));
+    clock.advance(Duration.ofMinutes(1));
+    Memory recalled =
+        store.update(ALICE, note.id(), MemoryUpdate.builder().tier(Tier.WORKING).build());
+    assertEquals(Tier.WORKING, recalled.tier());
+    Set<MemoryId> working =
+        listAll(session, Filter.eq("tier", Tier.WORKING)).stream()
+            .map(Memory::id)
+            .collect(Collectors.toSet());
+    assertEquals(capacity, working.size());
+    assertTrue(working.contains(note.id()));
+    assertFalse(working.contains(latest.id()), "the least recently used one made room");
+    List<HistoryEvent> h = store.history(ALICE, latest.id());
+    assertEquals(EventType.PROMOTE, h.get(h.size() - 1).type());
+    assertEquals("working memory full", h.get(h.size() - 1).reason());
+  }
+
+  @Test
+  void tiers_workingMemoryStaysBounded_forWhatAPipelineAdds() {
+    int capacity = decayPolicy().workingCapacity();
+    reopenWith(
+        (in, ctx) -> {
+          List<PlannedChange> changes = new ArrayList<>();
+          for (int i = 0; i < capacity + 2; i++) {
+            MemoryDraft d = draft(MemoryId.of("d" + i), "turn " + i);
+            changes.add(
+                new PlannedChange.Add(
+                    new MemoryDraft(
+                        d.id(),
+                        d.text(),
+                        Kind.EPISODIC,
+                        Tier.WORKING,
+                        0.3,
+                        1,
+                        List.of(),
+                        List.of(),
+                        "",
+                        Map.of(),
+                        List.of(),
+                        null,
+                        List.of()),
+                    ""));
+          }
+          return new PipelinePlan(changes, PipelineUsage.NONE, List.of());
+        });
+    Scope session = ALICE.withSession("chat");
+    AddResult r = store.add(session, "hello");
+    assertEquals(
+        List.of(Tier.SHORT_TERM, Tier.SHORT_TERM),
+        r.added().subList(0, 2).stream().map(Memory::tier).toList(),
+        "the first ones made room");
+    assertEquals(capacity, listAll(session, Filter.eq("tier", Tier.WORKING)).size());
+  }
+
+  @Test
   void tiers_idleWorkingMemoryMovesToShortTerm_readsAndMaintenanceAgree() {
     Memory m =
         addOne(
