@@ -3,6 +3,7 @@ package dev.engram.decay;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -137,7 +138,14 @@ public final class DecayPolicy {
     if (!(s < MAX_SECONDS)) {
       return null;
     }
-    return lastAccessedAt.plusNanos(Math.round(s * 1e9));
+    // Whole seconds and the nanosecond rest apart: s * 1e9 as a long would cap at ~292 years.
+    long whole = (long) Math.floor(s);
+    long nanos = Math.round((s - whole) * 1e9);
+    try {
+      return lastAccessedAt.plusSeconds(whole).plusNanos(nanos);
+    } catch (DateTimeException | ArithmeticException e) {
+      return null; // beyond Instant.MAX: never
+    }
   }
 
   /**
