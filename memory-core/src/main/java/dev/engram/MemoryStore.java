@@ -140,7 +140,10 @@ public interface MemoryStore extends AutoCloseable {
   /** Counts for the whole store, as reads show them. */
   StoreStats stats();
 
-  /** Flushes and releases resources. The store must not be used afterwards. */
+  /**
+   * Flushes and releases resources, after waiting for a running background maintenance pass to stop
+   * (it stops at its next page). The store must not be used afterwards.
+   */
   @Override
   void close();
 }

@@ -79,6 +79,7 @@ public final class DefaultMemoryStore implements MemoryStore {
   private static final int SCAN_PAGE = 500;
   private static final int MAX_CANDIDATES = 4000;
   private static final double LINK_SCORE_FACTOR = 0.5;
+  private static final long CLOSE_WAIT_SECONDS = 60;
 
   private final MemoryBackend backend;
   private final InstantSource clock;
@@ -1526,7 +1527,7 @@ public final class DefaultMemoryStore implements MemoryStore {
     long promoted = 0;
     Instant afterAt = null;
     MemoryId afterId = null;
-    while (true) {
+    while (!closed) {
       List<Memory> page =
           backend.list(
               new ListQuery(
@@ -1673,13 +1674,25 @@ public final class DefaultMemoryStore implements MemoryStore {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
     if (maintenance != null) {
-      maintenance.shutdownNow();
+      // A running pass must finish before the backend closes under it; it stops at its next page.
+      maintenance.shutdown();
+      try {
+        if (!maintenance.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+          LOG.error(
+              "background maintenance did not stop within {} s; closing the backend anyway",
+              CLOSE_WAIT_SECONDS);
+          maintenance.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        maintenance.shutdownNow();
+      }
     }
     backend.close();
   }

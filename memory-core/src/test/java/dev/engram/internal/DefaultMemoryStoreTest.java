@@ -19,6 +19,7 @@ import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import dev.engram.spi.Durability;
+import dev.engram.spi.ListQuery;
 import dev.engram.spi.MemoryDraft;
 import dev.engram.spi.MemoryPipeline;
 import dev.engram.spi.PipelinePlan;
@@ -29,12 +30,14 @@ import dev.engram.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -179,6 +182,76 @@ class DefaultMemoryStoreTest {
       case 7 -> Filter.and(lazyFilter(r, depth - 1, now), lazyFilter(r, depth - 1, now));
       default -> Filter.or(lazyFilter(r, depth - 1, now), lazyFilter(r, depth - 1, now));
     };
+  }
+
+  @Test
+  void close_waitsForARunningMaintenancePass_beforeClosingTheBackend() throws Exception {
+    CountDownLatch inMaintenance = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    ForwardingBackend backend =
+        new ForwardingBackend(new InMemoryBackend()) {
+          private boolean maintaining() {
+            return Thread.currentThread().getName().equals("engram-maintenance");
+          }
+
+          @Override
+          public List<Memory> list(ListQuery query) {
+            if (!maintaining()) {
+              return super.list(query);
+            }
+            inMaintenance.countDown();
+            // Like I/O in progress, a read in flight does not stop for an interrupt.
+            boolean interrupted = false;
+            while (true) {
+              try {
+                release.await();
+                break;
+              } catch (InterruptedException e) {
+                interrupted = true;
+              }
+            }
+            List<Memory> page = super.list(query);
+            calls.add("maintenance read");
+            if (interrupted) {
+              Thread.currentThread().interrupt();
+            }
+            return page;
+          }
+
+          @Override
+          public List<HistoryEvent> apply(WriteBatch batch) {
+            if (maintaining()) {
+              calls.add("maintenance write");
+            }
+            return super.apply(batch);
+          }
+
+          @Override
+          public void close() {
+            calls.add("close");
+            super.close();
+          }
+        };
+    MemoryStore store =
+        Engram.builder()
+            .backend(backend)
+            .clock(clock)
+            .maintenanceInterval(Duration.ofSeconds(1))
+            .build();
+    store.add(ALICE, "a passing remark");
+    clock.advance(Duration.ofDays(40));
+    assertTrue(inMaintenance.await(60, TimeUnit.SECONDS), "maintenance ran");
+    Thread closer = new Thread(store::close, "closer");
+    closer.start();
+    while (closer.getState() != Thread.State.TIMED_WAITING
+        && closer.getState() != Thread.State.WAITING
+        && closer.getState() != Thread.State.TERMINATED) {
+      Thread.onSpinWait();
+    }
+    release.countDown();
+    closer.join(60_000);
+    assertEquals(List.of("maintenance read", "maintenance write", "close"), List.copyOf(calls));
   }
 
   @Test
