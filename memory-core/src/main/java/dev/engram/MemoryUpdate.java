@@ -1,5 +1,6 @@
 package dev.engram;
 
+import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Kind;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Tier;
@@ -180,9 +181,13 @@ public final class MemoryUpdate {
       return this;
     }
 
-    /** Says why, for history. */
+    /**
+     * Says why, for history; at most {@value HistoryEvent#MAX_REASON_LENGTH} characters; default
+     * empty.
+     */
     public Builder reason(String reason) {
-      this.reason = Objects.requireNonNull(reason, "reason");
+      this.reason =
+          HistoryEvent.checkReason(Objects.requireNonNull(reason, "reason must not be null"));
       return this;
     }
 

@@ -796,17 +796,16 @@ public final class DefaultMemoryStore implements MemoryStore {
     Instant asOf = request.asOf();
     Set<Status> allowed = allowedStatuses(request);
     Filter userFilter = request.filter();
-    // A filter on a field decay changes at read time is pushed down widened to every stored
-    // value that could read as a match, and tested here again on the read-time value.
-    boolean testHere = references(userFilter, LAZY_FIELDS);
+    Filter pushed = pushDown(userFilter, now);
+    boolean testHere = pushed != userFilter;
     Instant truthAt = asOf != null ? asOf : now;
     List<Filter> parts = new ArrayList<>();
     parts.add(Scopes.filter(scope));
     parts.add(Filter.in("status", storedStatuses(allowed)));
     parts.add(Filter.lte("validFrom", truthAt));
     parts.add(Filter.or(Filter.not(Filter.exists("validTo")), Filter.gt("validTo", truthAt)));
-    if (userFilter != Filter.all()) {
-      parts.add(testHere ? widen(userFilter, mayDecay(now)) : userFilter);
+    if (pushed != Filter.all()) {
+      parts.add(pushed);
     }
     Filter backendFilter = Filter.and(parts);
     RankingWeights w = request.weights() != null ? request.weights() : weights;
@@ -993,11 +992,10 @@ public final class DefaultMemoryStore implements MemoryStore {
     Objects.requireNonNull(page, "page must not be null");
     checkOpen();
     Instant now = clock.instant();
-    boolean testHere = references(filter, LAZY_FIELDS);
+    Filter pushed = pushDown(filter, now);
+    boolean testHere = pushed != filter;
     Filter backendFilter =
-        filter == Filter.all()
-            ? Scopes.filter(scope)
-            : Filter.and(Scopes.filter(scope), testHere ? widen(filter, mayDecay(now)) : filter);
+        pushed == Filter.all() ? Scopes.filter(scope) : Filter.and(Scopes.filter(scope), pushed);
     Instant afterAt = null;
     MemoryId afterId = null;
     if (page.cursor() != null) {
@@ -1121,6 +1119,27 @@ public final class DefaultMemoryStore implements MemoryStore {
       }
     }
     return new StoreStats(total, byTier, byStatus);
+  }
+
+  /**
+   * What of a caller's filter the backend can evaluate, to be ANDed with the store's own
+   * conditions: the filter itself; widened to every stored value that could decay into a match when
+   * it tests a field decay changes at read time; or nothing ({@link Filter#all()}) when the result
+   * would nest too deep. Whatever is not the filter itself, the store tests again on the read-time
+   * value.
+   */
+  private Filter pushDown(Filter filter, Instant now) {
+    if (filter == Filter.all()) {
+      return filter;
+    }
+    // One level for the store's AND around it.
+    int room = Filter.MAX_DEPTH - 1 - filter.depth();
+    if (!references(filter, LAZY_FIELDS)) {
+      return room >= 0 ? filter : Filter.all();
+    }
+    Filter decaying = mayDecay(now);
+    // Widening puts at most and(predicate, not(decaying)) where a predicate was.
+    return room >= decaying.depth() + 1 ? widen(filter, decaying) : Filter.all();
   }
 
   /**
@@ -1248,6 +1267,7 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public Memory invalidate(Scope scope, MemoryId id, String reason) {
+    HistoryEvent.checkReason(reason);
     return change(
         scope,
         id,
@@ -1273,6 +1293,7 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public Memory delete(Scope scope, MemoryId id, String reason) {
+    HistoryEvent.checkReason(reason);
     return change(
         scope,
         id,
@@ -1285,6 +1306,7 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public Memory restore(Scope scope, MemoryId id, String reason) {
+    HistoryEvent.checkReason(reason);
     return change(
         scope,
         id,
@@ -1633,7 +1655,19 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   static HistoryEvent event(
       EventType type, Memory before, Memory after, String reason, String actor, Instant at) {
-    return new HistoryEvent(0, after.id(), after.scope(), type, before, after, reason, actor, at);
+    return new HistoryEvent(
+        0, after.id(), after.scope(), type, before, after, clip(reason), actor, at);
+  }
+
+  /**
+   * A reason cut to the length history keeps. Callers' reasons are checked (and rejected) up front;
+   * a pipeline's are built from model output and must not make a change fail.
+   */
+  static String clip(String reason) {
+    if (reason == null || reason.length() <= HistoryEvent.MAX_REASON_LENGTH) {
+      return reason;
+    }
+    return reason.substring(0, HistoryEvent.MAX_REASON_LENGTH - 3) + "...";
   }
 
   private void checkTextSize(String field, String text) {

@@ -148,6 +148,21 @@ class PipelineSeamTest {
   }
 
   @Test
+  void aLongReasonFromThePipelineIsShortened_andTheFactKept() {
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) ->
+                plan(
+                    new PlannedChange.Add(
+                        MemoryDraft.fact("Alice likes tea"), "r".repeat(5000))))) {
+      AddResult r = store.add(ALICE, "I like tea");
+      assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+      assertEquals(List.of("Alice likes tea"), r.added().stream().map(Memory::text).toList());
+      assertEquals(HistoryEvent.MAX_REASON_LENGTH, r.events().get(0).reason().length());
+    }
+  }
+
+  @Test
   void aPlanWithNoUsableMemoryFallsBackToTheRawMessages() {
     try (MemoryStore store =
         storeWith((in, ctx) -> plan(new PlannedChange.Add(MemoryDraft.fact(" "), "")))) {

@@ -32,6 +32,7 @@ import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
@@ -1573,6 +1574,86 @@ public abstract class MemoryStoreContractTest {
     assertEquals(
         "page.limit must be between 1 and 1000, got 5000",
         assertThrows(IllegalArgumentException.class, () -> PageRequest.first(5000)).getMessage());
+  }
+
+  @Test
+  void validation_oversizeReasonsAndMetadataListsAreRejectedByName_andNothingIsWritten() {
+    Memory m = addOne(ALICE, "keep me");
+    String longReason = "x".repeat(HistoryEvent.MAX_REASON_LENGTH + 1);
+    String expected = "reason is 1025 characters; at most 1024 are allowed";
+    assertEquals(
+        expected,
+        assertThrows(IllegalArgumentException.class, () -> store.delete(ALICE, m.id(), longReason))
+            .getMessage());
+    assertEquals(
+        expected,
+        assertThrows(
+                IllegalArgumentException.class, () -> store.invalidate(ALICE, m.id(), longReason))
+            .getMessage());
+    assertEquals(
+        expected,
+        assertThrows(IllegalArgumentException.class, () -> store.restore(ALICE, m.id(), longReason))
+            .getMessage());
+    assertEquals(
+        expected,
+        assertThrows(
+                IllegalArgumentException.class, () -> MemoryUpdate.builder().reason(longReason))
+            .getMessage());
+    List<String> labels = new ArrayList<>();
+    for (int i = 0; i <= Metadata.MAX_LIST_SIZE; i++) {
+      labels.add("l" + i);
+    }
+    assertEquals(
+        "metadata.labels has 257 entries; at most 256 are allowed",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AddRequest.builder(ALICE).metadata("labels", labels))
+            .getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            store.update(
+                ALICE, m.id(), MemoryUpdate.builder().metadata(Map.of("labels", labels)).build()));
+    assertEquals(m, store.get(ALICE, m.id()).orElseThrow());
+    assertEquals(1, store.history(ALICE, m.id()).size());
+    store.delete(ALICE, m.id(), "x".repeat(HistoryEvent.MAX_REASON_LENGTH));
+    assertEquals(2, store.history(ALICE, m.id()).size(), "a reason at the limit is fine");
+  }
+
+  @Test
+  void validation_filtersNestAtMostMaxDepth_andOneAtTheLimitWorksEverywhere() {
+    Memory remark = addOne(ALICE, "a passing remark");
+    Memory fact = addOne(AddRequest.builder(ALICE).text("a core fact").tier(Tier.LONG_TERM));
+    Filter deepest = Filter.eq("tier", Tier.LONG_TERM);
+    while (deepest.depth() < Filter.MAX_DEPTH) {
+      deepest =
+          deepest.depth() % 2 == 0
+              ? Filter.and(deepest, Filter.all())
+              : Filter.or(deepest, Filter.eq("kind", "procedural"));
+    }
+    assertEquals(Filter.MAX_DEPTH, deepest.depth());
+    Filter atLimit = deepest;
+    assertEquals(List.of(fact.id()), listAll(ALICE, atLimit).stream().map(Memory::id).toList());
+    assertEquals(
+        List.of(fact.id()),
+        store.search(query(ALICE, "remark fact").filter(atLimit).build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
+    assertTrue(atLimit.test(fact) && !atLimit.test(remark));
+
+    assertEquals(
+        "filter nests more than 32 levels of and / or / not",
+        assertThrows(IllegalArgumentException.class, () -> Filter.not(atLimit)).getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> {
+              Filter f = Filter.eq("tier", Tier.LONG_TERM);
+              for (int i = 0; i < 100_000; i++) {
+                f = Filter.not(f);
+              }
+            });
+    assertEquals("filter nests more than 32 levels of and / or / not", e.getMessage());
   }
 
   @Test
