@@ -49,10 +49,19 @@ public record FilterField(String name, FieldType type) {
           Map.entry("tags", FieldType.STRING_LIST),
           Map.entry("sources", FieldType.STRING_LIST));
 
-  /** Validates that the name is a known field. */
+  /**
+   * Validates that the name is a known field and the type is that field's type.
+   *
+   * @throws IllegalArgumentException naming the field if it is neither a built-in field nor {@code
+   *     metadata.<key>}, or has another type
+   */
   public FilterField {
-    Objects.requireNonNull(name, "filter field must not be null");
-    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(type, "filter field type must not be null");
+    FieldType expected = typeOf(name);
+    if (type != expected) {
+      throw new IllegalArgumentException(
+          "filter field '" + name + "' has type " + expected + ", not " + type);
+    }
   }
 
   /**
@@ -62,16 +71,20 @@ public record FilterField(String name, FieldType type) {
    *     metadata.<key>}
    */
   public static FilterField of(String name) {
+    return new FilterField(name, typeOf(name));
+  }
+
+  private static FieldType typeOf(String name) {
     if (name == null) {
       throw new IllegalArgumentException("filter field must not be null");
     }
     FieldType builtIn = BUILT_IN.get(name);
     if (builtIn != null) {
-      return new FilterField(name, builtIn);
+      return builtIn;
     }
     if (name.startsWith(METADATA_PREFIX)
         && METADATA_KEY.matcher(name.substring(METADATA_PREFIX.length())).matches()) {
-      return new FilterField(name, FieldType.METADATA);
+      return FieldType.METADATA;
     }
     throw new IllegalArgumentException(
         "unknown filter field '"
