@@ -7,6 +7,7 @@ import dev.engram.memory.Tier;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,7 +161,8 @@ public final class AddRequest {
 
     /** Puts a metadata entry on every stored memory; see {@link Metadata} for what is allowed. */
     public Builder metadata(String key, Object value) {
-      Map<String, Object> one = Metadata.normalize(Map.of(key, value));
+      // A null key or value is bad input (named in the message), not a NullPointerException.
+      Map<String, Object> one = Metadata.normalize(Collections.singletonMap(key, value));
       metadata.putAll(one);
       Metadata.normalize(metadata);
       return this;
@@ -168,6 +170,7 @@ public final class AddRequest {
 
     /** Puts metadata entries on every stored memory. */
     public Builder metadata(Map<String, ?> entries) {
+      Objects.requireNonNull(entries, "metadata must not be null");
       metadata.putAll(Metadata.normalize(entries));
       Metadata.normalize(metadata);
       return this;

@@ -1330,9 +1330,10 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public Memory link(Scope scope, MemoryId from, MemoryId to, String relation) {
+    Objects.requireNonNull(from, "from must not be null");
     Objects.requireNonNull(to, "to must not be null");
     Link link = new Link(to, relation == null ? Link.RELATED : relation);
-    if (from != null && from.equals(to)) {
+    if (from.equals(to)) {
       throw new IllegalArgumentException("a memory cannot link to itself (" + from + ")");
     }
     return change(
@@ -1500,6 +1501,7 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public long purgeUser(String userId) {
+    Objects.requireNonNull(userId, "userId must not be null");
     checkOpen();
     Scope.user(userId); // validates the id
     return purgeMatching(Filter.eq("userId", userId));

@@ -1657,6 +1657,47 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void validation_nullsNameTheField_badValuesAreIllegalArguments_missingArgumentsNullPointers() {
+    assertEquals(
+        "metadata.k must not be null",
+        assertThrows(
+                IllegalArgumentException.class, () -> AddRequest.builder(ALICE).metadata("k", null))
+            .getMessage());
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class, () -> AddRequest.builder(ALICE).metadata(null, 1))
+            .getMessage()
+            .startsWith("metadata key 'null'"));
+    List<String> withNull = new ArrayList<>(List.of("a"));
+    withNull.add(null);
+    assertEquals(
+        "keywords must not contain null or blank entries",
+        assertThrows(
+                IllegalArgumentException.class, () -> MemoryUpdate.builder().keywords(withNull))
+            .getMessage());
+    assertEquals(
+        "tags must not contain null or blank entries",
+        assertThrows(IllegalArgumentException.class, () -> MemoryUpdate.builder().tags(withNull))
+            .getMessage());
+    assertEquals(
+        "scope.userId must not be null",
+        assertThrows(NullPointerException.class, () -> Scope.user(null)).getMessage());
+    assertEquals(
+        "userId must not be null",
+        assertThrows(NullPointerException.class, () -> store.purgeUser(null)).getMessage());
+    Memory m = addOne(ALICE, "a note");
+    assertEquals(
+        "from must not be null",
+        assertThrows(NullPointerException.class, () -> store.link(ALICE, null, m.id(), "related"))
+            .getMessage());
+    assertEquals(
+        "to must not be null",
+        assertThrows(NullPointerException.class, () -> store.link(ALICE, m.id(), null, "related"))
+            .getMessage());
+    assertEquals(List.of(m), listAll(ALICE, Filter.all()));
+  }
+
+  @Test
   void validation_filtersNameTheirField() {
     assertTrue(
         assertThrows(IllegalArgumentException.class, () -> Filter.eq("colour", "red"))
