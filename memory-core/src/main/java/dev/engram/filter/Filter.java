@@ -20,7 +20,9 @@ import java.util.function.Predicate;
  *       built.
  *   <li>A list field (keywords, tags, sources, list-valued metadata) satisfies a predicate when any
  *       element does.
- *   <li>Numbers compare as doubles; strings compare by Unicode code point; instants by time.
+ *   <li>Numbers compare by value, exactly: a long metadata value is not rounded to a double (ids
+ *       beyond 2^53 stay distinct), and a long equals a double of the same value; strings compare
+ *       by Unicode code point; instants by time.
  *   <li>A predicate on an absent value (no such metadata key, no {@code validTo}) or on a value of
  *       another type than the operand does not hold; {@code ne} and {@code nin} are exactly {@code
  *       not(eq)} and {@code not(in)}, so they hold there.

@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  */
 public record FilterField(String name, FieldType type) {
   private static final String METADATA_PREFIX = "metadata.";
+
+  /** 2^53: every long up to this magnitude is exactly a double. */
+  private static final long EXACT_DOUBLE = 1L << 53;
+
   private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
 
   private static final Map<String, FieldType> BUILT_IN =
@@ -114,8 +118,8 @@ public record FilterField(String name, FieldType type) {
 
   /**
    * The values this field has on a memory, normalised for comparison: strings, {@code Double}s,
-   * {@code Boolean}s, {@code Instant}s or enum constant names. Empty when the field is absent; a
-   * list field yields its elements.
+   * {@code Long}s (metadata longs, kept exact), {@code Boolean}s, {@code Instant}s or enum constant
+   * names. Empty when the field is absent; a list field yields its elements.
    */
   public List<Object> valuesOf(Memory m) {
     return switch (name) {
@@ -155,15 +159,14 @@ public record FilterField(String name, FieldType type) {
     if (value instanceof List<?> list) {
       return new ArrayList<>(list);
     }
-    if (value instanceof Long l) {
-      return List.of(l.doubleValue());
-    }
     return List.of(value);
   }
 
   /**
-   * Validates and normalises an operand for this field: numbers become {@code Double}, instants
-   * stay {@code Instant} (ISO-8601 strings are parsed), enum operands become constant names.
+   * Validates and normalises an operand for this field: numbers become {@code Double}, except an
+   * integral metadata operand too large for a double to hold exactly (beyond ±2^53), which stays a
+   * {@code Long} so that it compares exactly; instants stay {@code Instant} (ISO-8601 strings are
+   * parsed); enum operands become constant names.
    *
    * @param rangeOperator whether the operand is for gt / gte / lt / lte, which only numbers,
    *     instants and strings support
@@ -214,6 +217,13 @@ public record FilterField(String name, FieldType type) {
         yield enumName(operand);
       }
       case METADATA -> {
+        if (operand instanceof Long
+            || operand instanceof Integer
+            || operand instanceof Short
+            || operand instanceof Byte) {
+          long l = ((Number) operand).longValue();
+          yield Math.abs(l) <= EXACT_DOUBLE ? (Object) (double) l : (Object) l;
+        }
         if (operand instanceof Number n) {
           yield finite(n.doubleValue());
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.engram.AddRequest;
@@ -81,6 +82,25 @@ public abstract class MemoryStoreContractTest {
 
   protected static final Scope ALICE = Scope.user("alice");
   protected static final Scope BOB = Scope.user("bob");
+
+  /** Known gap: metadata longs indexed and queried as doubles. */
+  protected static final String EXACT_LONG_METADATA =
+      "exact-long-metadata: long metadata beyond 2^53 must compare exactly";
+
+  /**
+   * Gaps a backend is known to have: reported to its maintainers, its test here is skipped with
+   * this name until they are fixed (and runs on every other backend). Remove an entry as soon as
+   * the backend passes.
+   */
+  private static final Map<String, Set<String>> KNOWN_GAPS =
+      Map.of("dev.engram.retrieval.EmbeddedContractTest", Set.of(EXACT_LONG_METADATA));
+
+  /** Skips the test on a backend with this known gap, saying so. */
+  protected void assumeNoKnownGap(String gap) {
+    assumeFalse(
+        KNOWN_GAPS.getOrDefault(getClass().getName(), Set.of()).contains(gap),
+        "KNOWN GAP of this backend, reported, awaiting a fix there: " + gap);
+  }
 
   /** A per-test directory persistent backends may use. */
   @TempDir protected Path dir;
@@ -870,6 +890,11 @@ public abstract class MemoryStoreContractTest {
   }
 
   private void assertFilter(Map<String, Memory> fixture, Filter filter, String... expectedKeys) {
+    assertFilter("apple banana cherry date pie bread trees night", fixture, filter, expectedKeys);
+  }
+
+  private void assertFilter(
+      String searchFor, Map<String, Memory> fixture, Filter filter, String... expectedKeys) {
     Set<MemoryId> expected = new HashSet<>();
     for (String k : expectedKeys) {
       expected.add(fixture.get(k).id());
@@ -878,13 +903,7 @@ public abstract class MemoryStoreContractTest {
         listAll(ALICE, filter).stream().map(Memory::id).collect(Collectors.toSet());
     assertEquals(names(fixture, expected), names(fixture, listed), "list with " + filter);
     Set<MemoryId> searched =
-        store
-            .search(
-                query(ALICE, "apple banana cherry date pie bread trees night")
-                    .filter(filter)
-                    .limit(50)
-                    .build())
-            .stream()
+        store.search(query(ALICE, searchFor).filter(filter).limit(50).build()).stream()
             .map(h -> h.memory().id())
             .collect(Collectors.toSet());
     assertEquals(names(fixture, expected), names(fixture, searched), "search with " + filter);
@@ -960,6 +979,23 @@ public abstract class MemoryStoreContractTest {
     assertFilter(f, Filter.exists("tags"), "a", "b");
     assertFilter(f, Filter.exists("sessionId"), "b");
     assertFilter(f, Filter.exists("validTo"), new String[0]);
+  }
+
+  @Test
+  void filter_longMetadataBeyondTwoToThe53_comparesExactly() {
+    assumeNoKnownGap(EXACT_LONG_METADATA);
+    long big = 1L << 53;
+    Memory a = addOne(AddRequest.builder(ALICE).text("order a").metadata("orderId", big));
+    Memory b = addOne(AddRequest.builder(ALICE).text("order b").metadata("orderId", big + 1));
+    Memory c = addOne(AddRequest.builder(ALICE).text("order c").metadata("orderId", 7));
+    Map<String, Memory> f = Map.of("a", a, "b", b, "c", c);
+    assertFilter("order", f, Filter.eq("metadata.orderId", big + 1), "b");
+    assertFilter("order", f, Filter.eq("metadata.orderId", big), "a");
+    assertFilter("order", f, Filter.ne("metadata.orderId", big + 1), "a", "c");
+    assertFilter("order", f, Filter.in("metadata.orderId", List.of(big + 1, 3)), "b");
+    assertFilter("order", f, Filter.gt("metadata.orderId", big), "b");
+    assertFilter("order", f, Filter.lte("metadata.orderId", (double) big), "a", "c");
+    assertFilter("order", f, Filter.eq("metadata.orderId", 7.0), "c");
   }
 
   @Test
