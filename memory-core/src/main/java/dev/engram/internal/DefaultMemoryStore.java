@@ -58,6 +58,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -148,14 +149,15 @@ public final class DefaultMemoryStore implements MemoryStore {
           "infer(true) needs a pipeline: configure one on the store, or add with infer(false)");
     }
     if (!infer) {
-      return addRaw(request, PipelineOutcome.NOT_RUN);
+      return addRaw(request, null, PipelineOutcome.NOT_RUN);
     }
     ReentrantLock serial = pipelineLocks.forKey(Scopes.ownerKey(request.scope()));
     serial.lock();
     try {
       Instant now = clock.instant();
-      List<Message> messages = resolveMessages(request, now);
-      PipelineInput input = new PipelineInput(request.scope(), messages, request.metadata(), now);
+      List<Message> messages = resolveMessages(request, now, true);
+      PipelineInput input =
+          new PipelineInput(request.scope(), messages, request.metadata(), request.sources(), now);
       ContextImpl context = new ContextImpl(request.scope());
       PipelinePlan plan;
       long started = System.nanoTime();
@@ -165,19 +167,22 @@ public final class DefaultMemoryStore implements MemoryStore {
       } catch (RuntimeException e) {
         String detail = describe(e);
         LOG.warn(
-            "pipeline failed for {}; storing the {} raw message(s) instead: {}",
+            "pipeline failed for {}; storing the {} raw message(s) instead: {}{}",
             request.scope(),
             messages.size(),
-            detail);
+            detail,
+            causeOf(e));
+        LOG.debug("pipeline failure for {}", request.scope(), e);
         PipelineUsage spent =
             e instanceof PipelineException pe
                 ? pe.usage()
                 : new PipelineUsage(0, 0, 0, Duration.ofNanos(System.nanoTime() - started));
         return addRaw(
             request,
+            messages,
             new PipelineOutcome(PipelineOutcome.Status.FELL_BACK, detail, spent, List.of()));
       }
-      return applyPlan(request.scope(), plan, latestObservedAt(messages, now), request);
+      return applyPlan(request.scope(), plan, latestObservedAt(messages, now), request, messages);
     } finally {
       serial.unlock();
     }
@@ -200,6 +205,17 @@ public final class DefaultMemoryStore implements MemoryStore {
     return observedAt.isAfter(now) ? now : observedAt;
   }
 
+  /** The root cause's message, for a log line (the stack goes to debug). */
+  private static String causeOf(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e
+        ? ""
+        : " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+  }
+
   private static String describe(RuntimeException e) {
     String m = e.getMessage();
     if (e instanceof PipelineException && m != null) {
@@ -208,11 +224,20 @@ public final class DefaultMemoryStore implements MemoryStore {
     return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
-  private List<Message> resolveMessages(AddRequest request, Instant now) {
+  /**
+   * The request's messages, each with its observed-at time filled in and, for a pipeline, an id: a
+   * message without one gets a generated id, so that every memory derived from it (the episode, the
+   * facts) names the same source.
+   */
+  private List<Message> resolveMessages(AddRequest request, Instant now, boolean withIds) {
     Instant base = request.observedAt() != null ? request.observedAt() : now;
     List<Message> out = new ArrayList<>(request.messages().size());
     for (Message m : request.messages()) {
-      out.add(m.observedAt() == null ? m.withObservedAt(base) : m);
+      Message resolved = m.observedAt() == null ? m.withObservedAt(base) : m;
+      if (withIds && resolved.id() == null) {
+        resolved = resolved.withId("msg-" + UUID.randomUUID());
+      }
+      out.add(resolved);
     }
     return out;
   }
@@ -227,7 +252,12 @@ public final class DefaultMemoryStore implements MemoryStore {
     return latest == null ? fallback : latest;
   }
 
-  private AddResult addRaw(AddRequest request, PipelineOutcome outcome) {
+  /**
+   * Stores each message verbatim.
+   *
+   * @param resolved the messages as the pipeline saw them, or {@code null} to resolve them here
+   */
+  private AddResult addRaw(AddRequest request, List<Message> resolved, PipelineOutcome outcome) {
     Scope scope = request.scope();
     ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
     lock.lock();
@@ -236,7 +266,7 @@ public final class DefaultMemoryStore implements MemoryStore {
       Map<MemoryId, Memory> upserts = new LinkedHashMap<>();
       List<HistoryEvent> events = new ArrayList<>();
       boolean fellBack = outcome.status() == PipelineOutcome.Status.FELL_BACK;
-      for (Message message : resolveMessages(request, now)) {
+      for (Message message : resolved != null ? resolved : resolveMessages(request, now, false)) {
         Map<String, Object> metadata = new LinkedHashMap<>(request.metadata());
         metadata.putIfAbsent("role", message.role().name().toLowerCase(Locale.ROOT));
         if (message.name() != null) {
@@ -362,14 +392,29 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   // ---------------------------------------------------------------- pipeline plans
 
+  /**
+   * Applies a plan atomically; if it adds nothing although it meant to, stores the request's
+   * messages verbatim instead.
+   *
+   * @param request the add the plan is for, or {@code null} for a consolidation
+   * @param messages the request's messages as the pipeline saw them
+   */
   private AddResult applyPlan(
-      Scope scope, PipelinePlan plan, Instant observedAt, AddRequest request) {
+      Scope scope,
+      PipelinePlan plan,
+      Instant observedAt,
+      AddRequest request,
+      List<Message> messages) {
     ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
     lock.lock();
     try {
       PlanApplier applier =
           new PlanApplier(
-              scope, clock.instant(), observedAt, request == null ? Map.of() : request.metadata());
+              scope,
+              clock.instant(),
+              observedAt,
+              request == null ? Map.of() : request.metadata(),
+              request == null ? List.of() : request.sources());
       applier.apply(plan.changes());
       if (scope.sessionId() != null) {
         boundWorkingMemory(scope, applier.touched, applier.added, applier.events, applier.now);
@@ -380,6 +425,7 @@ public final class DefaultMemoryStore implements MemoryStore {
         LOG.warn("{} for {}; storing the raw messages instead", detail, scope);
         return addRaw(
             request,
+            messages,
             new PipelineOutcome(
                 PipelineOutcome.Status.FELL_BACK, detail, plan.usage(), applier.notes));
       }
@@ -409,6 +455,13 @@ public final class DefaultMemoryStore implements MemoryStore {
    * <p>The store assigns the id of every memory a plan adds: a draft's id only names the draft
    * within its plan, and every reference to it (links, invalidations, updates) is mapped to the
    * assigned id. So no pipeline can choose an id that another owner, or a purged memory, has.
+   *
+   * <p>No fact is lost to a conflict between decisions: an update that brings new text to a memory
+   * that cannot take it (gone, deleted or purged meanwhile, not in the scope, no longer active,
+   * invalidated or already changed by this plan) is added as a new memory instead, linked to the
+   * memory it meant to change when that one is still there.
+   *
+   * <p>The request's sources are recorded on every memory the plan adds or updates.
    */
   private final class PlanApplier {
     private final Scope scope;
@@ -416,7 +469,12 @@ public final class DefaultMemoryStore implements MemoryStore {
     private final Instant now;
     private final Instant observedAt;
     private final Map<String, Object> requestMetadata;
+    private final List<String> requestSources;
     private final Map<MemoryId, MemoryId> assigned = new HashMap<>();
+
+    /** Memories whose text this plan changed, or which it invalidates: no second claim. */
+    private final Set<MemoryId> claimed = new HashSet<>();
+
     private final Map<MemoryId, Memory> touched = new LinkedHashMap<>();
     private final Set<MemoryId> added = new HashSet<>();
     private final List<HistoryEvent> events = new ArrayList<>();
@@ -424,12 +482,18 @@ public final class DefaultMemoryStore implements MemoryStore {
     private int addsRequested;
     private int addsApplied;
 
-    PlanApplier(Scope scope, Instant now, Instant observedAt, Map<String, Object> requestMetadata) {
+    PlanApplier(
+        Scope scope,
+        Instant now,
+        Instant observedAt,
+        Map<String, Object> requestMetadata,
+        List<String> requestSources) {
       this.scope = scope;
       this.owner = scope.hasOwner() ? scope.withoutSession() : scope;
       this.now = now;
       this.observedAt = observedAt;
       this.requestMetadata = requestMetadata;
+      this.requestSources = requestSources;
     }
 
     void apply(List<PlannedChange> changes) {
@@ -457,6 +521,12 @@ public final class DefaultMemoryStore implements MemoryStore {
       for (int i = 0; i < adds.size(); i++) {
         if (added.contains(addIds.get(i))) {
           linkDraft(adds.get(i).draft(), addIds.get(i));
+        }
+      }
+      // An invalidation wins over an update of the same memory, wherever it stands in the plan.
+      for (PlannedChange c : changes) {
+        if (c instanceof PlannedChange.Invalidate i) {
+          claimed.add(resolve(i.id()));
         }
       }
       for (PlannedChange c : changes) {
@@ -512,12 +582,56 @@ public final class DefaultMemoryStore implements MemoryStore {
               .keywords(d.keywords())
               .tags(d.tags())
               .context(d.context())
-              .sources(d.sources())
+              .sources(merge(d.sources(), requestSources))
               .build();
       m = decay.promoteIfDue(m, now).toBuilder().version(1).build();
       added.add(id);
       touched.put(id, m);
       events.add(event(EventType.ADD, null, m, add.reason(), "pipeline", now));
+    }
+
+    /**
+     * Adds the text an update could not bring to its target as a memory of its own, so that the
+     * fact survives; it counts as an add.
+     */
+    private void addInstead(PlannedChange.Update u, MemoryId target, String why) {
+      addsRequested++;
+      Optional<Memory> still = current(target);
+      Memory like = still.orElse(null);
+      Map<String, Object> metadata = new LinkedHashMap<>(requestMetadata);
+      if (like != null) {
+        metadata.putAll(like.metadata());
+      }
+      metadata.putAll(u.metadata());
+      Tier tier = like == null ? Tier.LONG_TERM : like.tier();
+      if (tier == Tier.WORKING && scope.sessionId() == null) {
+        tier = Tier.SHORT_TERM;
+      }
+      MemoryId id = freshId(added);
+      Memory m =
+          Memory.builder()
+              .id(id)
+              .text(u.text())
+              .scope(scope)
+              .tier(tier)
+              .kind(like == null ? Kind.SEMANTIC : like.kind())
+              .importance(
+                  u.importance() != null ? u.importance() : like == null ? 0.5 : like.importance())
+              .createdAt(nextCreatedAt(now), observedAt)
+              .validFrom(validFrom(observedAt, now))
+              .metadata(metadata)
+              .keywords(u.keywords() != null ? u.keywords() : like == null ? null : like.keywords())
+              .tags(u.tags() != null ? u.tags() : like == null ? null : like.tags())
+              .context(u.context() != null ? u.context() : like == null ? "" : like.context())
+              .links(like == null ? List.of() : List.of(Link.related(like.id())))
+              .sources(merge(u.sources(), requestSources))
+              .build();
+      m = decay.promoteIfDue(m, now).toBuilder().version(1).build();
+      added.add(id);
+      touched.put(id, m);
+      events.add(event(EventType.ADD, null, m, u.reason(), "pipeline", now));
+      addsApplied++;
+      notes.add("update of memory " + target + " added as memory " + id + ": " + why);
     }
 
     /** Gives a stored draft its links, once every draft of the plan has its id. */
@@ -588,13 +702,30 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
 
     private void applyUpdate(PlannedChange.Update u) {
-      Memory before = require(resolve(u.id()));
-      Memory.Builder b = before.toBuilder();
+      MemoryId id = resolve(u.id());
       if (u.text() != null) {
         if (u.text().isBlank()) {
           throw new IllegalArgumentException("update of " + u.id() + " has blank text");
         }
         checkTextSize("text", u.text());
+        Optional<Memory> target = current(id);
+        String why = null;
+        if (target.isEmpty()) {
+          why = "no memory " + id + " in " + owner;
+        } else if (claimed.contains(id)) {
+          why = "this plan already changes or invalidates it";
+        } else if (target.get().status() != Status.ACTIVE) {
+          why = "it is " + target.get().status().name().toLowerCase(Locale.ROOT);
+        }
+        if (why != null) {
+          addInstead(u, id, why);
+          return;
+        }
+        claimed.add(id);
+      }
+      Memory before = require(id);
+      Memory.Builder b = before.toBuilder();
+      if (u.text() != null) {
         b.text(u.text());
       }
       if (u.keywords() != null) {
@@ -614,11 +745,7 @@ public final class DefaultMemoryStore implements MemoryStore {
         meta.putAll(u.metadata());
         b.metadata(meta);
       }
-      if (!u.sources().isEmpty()) {
-        List<String> sources = new ArrayList<>(before.sources());
-        u.sources().stream().filter(s -> !sources.contains(s)).forEach(sources::add);
-        b.sources(sources);
-      }
+      b.sources(merge(before.sources(), merge(u.sources(), requestSources)));
       Memory updated = record(EventType.UPDATE, before, b, u.reason());
       if (u.importance() != null) {
         promoteIfDue(updated);
@@ -637,6 +764,26 @@ public final class DefaultMemoryStore implements MemoryStore {
         touched.put(promoted.id(), promoted);
         events.add(event(EventType.PROMOTE, m, promoted, promotionReason(promoted), "system", now));
       }
+    }
+
+    /**
+     * Source ids of both lists, each once, in order; at most what a memory can carry (the first
+     * ones are kept: they name where it came from).
+     */
+    private static List<String> merge(List<String> first, List<String> more) {
+      if (more.isEmpty()) {
+        return first;
+      }
+      List<String> out = new ArrayList<>(first);
+      for (String s : more) {
+        if (out.size() >= Memory.MAX_LIST_SIZE) {
+          break;
+        }
+        if (!out.contains(s)) {
+          out.add(s);
+        }
+      }
+      return out;
     }
 
     private void applyInvalidate(PlannedChange.Invalidate change) {
@@ -728,7 +875,7 @@ public final class DefaultMemoryStore implements MemoryStore {
                 PipelineUsage.NONE,
                 List.of("episodes left unchanged")));
       }
-      return applyPlan(session, plan, now, null);
+      return applyPlan(session, plan, now, null, null);
     } finally {
       serial.unlock();
     }

@@ -31,12 +31,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** How the store applies what a pipeline decides, and what it does when the pipeline fails. */
@@ -123,7 +125,7 @@ class PipelineSeamTest {
   }
 
   @Test
-  void changesToUnknownOrForeignMemoriesAreSkipped_butTheNewFactIsKept() {
+  void changesToUnknownOrForeignMemoriesNeverTouchThem_andNoFactIsLost() {
     List<MemoryId> bobs = new ArrayList<>();
     try (MemoryStore store =
         storeWith(
@@ -141,9 +143,14 @@ class PipelineSeamTest {
               .id());
       AddResult r = store.add(ALICE, "I like tea");
       assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
-      assertEquals(List.of("Alice likes tea"), r.added().stream().map(Memory::text).toList());
+      assertEquals(
+          List.of("Alice likes tea", "x"),
+          r.added().stream().map(Memory::text).toList(),
+          "the text of the update of an unknown memory is kept as a memory of its own");
+      assertEquals(List.of(), r.added().get(1).links());
       assertEquals(3, r.pipeline().notes().size(), r.pipeline().notes().toString());
       assertEquals(Status.ACTIVE, store.get(Scope.user("bob"), bobs.get(0)).orElseThrow().status());
+      assertEquals(1, store.history(Scope.user("bob"), bobs.get(0)).size());
     }
   }
 
@@ -159,6 +166,163 @@ class PipelineSeamTest {
       assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
       assertEquals(List.of("Alice likes tea"), r.added().stream().map(Memory::text).toList());
       assertEquals(HistoryEvent.MAX_REASON_LENGTH, r.events().get(0).reason().length());
+    }
+  }
+
+  private static Memory addVerbatim(MemoryStore store, String text) {
+    return store.add(AddRequest.builder(ALICE).text(text).infer(false).build()).added().get(0);
+  }
+
+  @Test
+  void anUpdateOfAMemoryTheSamePlanInvalidates_isAddedAsANewFact_whateverTheOrder() {
+    for (boolean updateFirst : List.of(false, true)) {
+      List<MemoryId> target = new ArrayList<>();
+      try (MemoryStore store =
+          storeWith(
+              (in, ctx) -> {
+                MemoryDraft porto = MemoryDraft.fact("Alice lives in Porto");
+                List<PlannedChange> contradiction =
+                    List.of(
+                        new PlannedChange.Add(porto, "fact 1"),
+                        new PlannedChange.Invalidate(target.get(0), porto.id(), "fact 1"));
+                PlannedChange refine =
+                    PlannedChange.Update.text(target.get(0), "Alice lives by the sea", "fact 2");
+                List<PlannedChange> changes = new ArrayList<>(contradiction);
+                changes.add(updateFirst ? 0 : changes.size(), refine);
+                return new PipelinePlan(changes, PipelineUsage.NONE, List.of());
+              })) {
+        target.add(addVerbatim(store, "Alice lives in Lisbon").id());
+        AddResult r = store.add(ALICE, "I moved to Porto, by the sea");
+        Memory lisbon = store.get(ALICE, target.get(0)).orElseThrow();
+        assertEquals(Status.INVALIDATED, lisbon.status());
+        assertEquals("Alice lives in Lisbon", lisbon.text(), "update first: " + updateFirst);
+        List<Memory> added = r.added();
+        assertEquals(
+            Set.of("Alice lives in Porto", "Alice lives by the sea"),
+            added.stream().map(Memory::text).collect(Collectors.toSet()));
+        Memory sea = added.stream().filter(m -> m.text().contains("sea")).findFirst().orElseThrow();
+        assertEquals(Status.ACTIVE, store.get(ALICE, sea.id()).orElseThrow().status());
+        assertEquals(List.of(Link.related(lisbon.id())), sea.links());
+      }
+    }
+  }
+
+  @Test
+  void twoUpdatesOfOneMemory_keepBothTexts() {
+    List<MemoryId> target = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) ->
+                plan(
+                    PlannedChange.Update.text(target.get(0), "Alice has two cats", "fact 1"),
+                    PlannedChange.Update.text(
+                        target.get(0), "Alice's cats are tabbies", "fact 2")))) {
+      target.add(addVerbatim(store, "Alice has a cat").id());
+      AddResult r = store.add(ALICE, "I have two cats now, both tabbies");
+      assertEquals("Alice has two cats", store.get(ALICE, target.get(0)).orElseThrow().text());
+      assertEquals(
+          List.of("Alice's cats are tabbies"), r.added().stream().map(Memory::text).toList());
+      assertEquals(
+          List.of(EventType.UPDATE, EventType.ADD),
+          r.events().stream().map(HistoryEvent::type).toList());
+    }
+  }
+
+  @Test
+  void anUpdateOfAMemoryDeletedOrPurgedDuringTheModelCall_isAddedInstead() {
+    for (boolean purge : List.of(false, true)) {
+      List<MemoryId> target = new ArrayList<>();
+      List<MemoryStore> self = new ArrayList<>();
+      try (MemoryStore store =
+          storeWith(
+              (in, ctx) -> {
+                // Another caller changes the memory while the model thinks.
+                if (purge) {
+                  self.get(0).purge(ALICE, target.get(0));
+                } else {
+                  self.get(0).delete(ALICE, target.get(0), "user asked");
+                }
+                return plan(
+                    PlannedChange.Update.text(target.get(0), "Alice works at Acme as CTO", ""));
+              })) {
+        self.add(store);
+        target.add(addVerbatim(store, "Alice works at Acme").id());
+        AddResult r = store.add(ALICE, "I became CTO at Acme");
+        assertEquals(PipelineOutcome.Status.APPLIED, r.pipeline().status());
+        assertEquals(
+            List.of("Alice works at Acme as CTO"), r.added().stream().map(Memory::text).toList());
+        assertEquals(Status.ACTIVE, store.get(ALICE, r.added().get(0).id()).orElseThrow().status());
+        assertEquals(List.of(), r.added().get(0).links(), "purge " + purge);
+        assertTrue(
+            r.pipeline().notes().stream().anyMatch(n -> n.contains("added as memory")),
+            r.pipeline().notes().toString());
+      }
+    }
+  }
+
+  @Test
+  void sourcesOfTheRequest_andGeneratedMessageIds_areRecordedOnWhatThePlanStores() {
+    List<MemoryId> target = new ArrayList<>();
+    List<PipelineInput> seen = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) -> {
+              seen.add(in);
+              MemoryDraft d = MemoryDraft.fact("Alice's flight is on Friday");
+              d =
+                  new MemoryDraft(
+                      d.id(),
+                      d.text(),
+                      d.kind(),
+                      d.tier(),
+                      d.importance(),
+                      d.strength(),
+                      d.keywords(),
+                      d.tags(),
+                      d.context(),
+                      d.metadata(),
+                      List.of(in.messages().get(0).id()),
+                      null,
+                      List.of());
+              return plan(
+                  new PlannedChange.Add(d, ""),
+                  new PlannedChange.Update(
+                      target.get(0),
+                      null,
+                      null,
+                      List.of("travel"),
+                      null,
+                      null,
+                      java.util.Map.of(),
+                      List.of(),
+                      ""));
+            })) {
+      target.add(addVerbatim(store, "Alice is going to Madrid").id());
+      AddResult r =
+          store.add(
+              AddRequest.builder(ALICE).text("my flight is on Friday").source("email-42").build());
+      String messageId = seen.get(0).messages().get(0).id();
+      assertTrue(messageId != null && !messageId.isBlank(), "an id-less message gets an id");
+      assertEquals(List.of("email-42"), seen.get(0).sources());
+      assertEquals(List.of(messageId, "email-42"), r.added().get(0).sources());
+      assertEquals(List.of("email-42"), store.get(ALICE, target.get(0)).orElseThrow().sources());
+    }
+  }
+
+  @Test
+  void aFailingPipeline_storesTheRawMessagesWithTheIdsItWasShown() {
+    List<PipelineInput> seen = new ArrayList<>();
+    try (MemoryStore store =
+        storeWith(
+            (in, ctx) -> {
+              seen.add(in);
+              throw new IllegalStateException("model down");
+            })) {
+      AddResult r =
+          store.add(AddRequest.builder(ALICE).text("remember the milk").source("note-1").build());
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(
+          List.of(seen.get(0).messages().get(0).id(), "note-1"), r.added().get(0).sources());
     }
   }
 
