@@ -122,9 +122,26 @@ public interface MemoryStore extends AutoCloseable {
    * dev.engram.spi.MemoryPipeline#consolidate consolidate} step; without a pipeline it changes
    * nothing.
    *
+   * <p>The episodes are the session's active working and short-term memories not consolidated
+   * before, handed over in batches of at most {@value #CONSOLIDATION_BATCH_EPISODES} episodes and
+   * {@value #CONSOLIDATION_BATCH_CHARS} characters, oldest first, so that a long session fits a
+   * model's context. With each batch's plan, its episodes get the metadata {@value
+   * #CONSOLIDATED_AT} (epoch milliseconds), so calling this again summarises only what came since.
+   * If a batch fails, the outcome is {@code FELL_BACK} with what the calls cost, and its episodes
+   * and the later ones stay unmarked for another try.
+   *
    * @param session a scope that names a session
    */
   AddResult consolidate(Scope session);
+
+  /** Metadata key marking an episode that {@link #consolidate} has summarised. */
+  String CONSOLIDATED_AT = "consolidatedAt";
+
+  /** Most episodes one {@link #consolidate} batch hands to the pipeline. */
+  int CONSOLIDATION_BATCH_EPISODES = 50;
+
+  /** Most characters of episode text one {@link #consolidate} batch hands to the pipeline. */
+  int CONSOLIDATION_BATCH_CHARS = 32_000;
 
   /**
    * Persists time-driven changes (archiving, tier moves) for the whole store. Every read ({@code

@@ -82,6 +82,13 @@ public final class DefaultMemoryStore implements MemoryStore {
   private static final double LINK_SCORE_FACTOR = 0.5;
   private static final long CLOSE_WAIT_SECONDS = 60;
 
+  /** Episodes a consolidation has yet to summarise. */
+  private static final Filter UNCONSOLIDATED =
+      Filter.and(
+          Filter.in("tier", List.of(Tier.WORKING, Tier.SHORT_TERM)),
+          Filter.eq("status", Status.ACTIVE),
+          Filter.not(Filter.exists("metadata." + MemoryStore.CONSOLIDATED_AT)));
+
   private final MemoryBackend backend;
   private final InstantSource clock;
   private final DecayPolicy decay;
@@ -89,6 +96,7 @@ public final class DefaultMemoryStore implements MemoryStore {
   private final int maxTextBytes;
   private final MemoryPipeline pipeline;
   private final boolean inferByDefault;
+  private final Duration consolidationIdle;
   private final Locks ownerLocks = new Locks(256);
   private final Locks pipelineLocks = new Locks(256);
   private final ScheduledExecutorService maintenance;
@@ -104,7 +112,8 @@ public final class DefaultMemoryStore implements MemoryStore {
       int maxTextBytes,
       MemoryPipeline pipeline,
       boolean inferByDefault,
-      Duration maintenanceInterval) {}
+      Duration maintenanceInterval,
+      Duration consolidationIdle) {}
 
   /** Opens a store over the settings' backend. */
   public DefaultMemoryStore(Settings s) {
@@ -115,7 +124,8 @@ public final class DefaultMemoryStore implements MemoryStore {
     this.maxTextBytes = s.maxTextBytes();
     this.pipeline = s.pipeline();
     this.inferByDefault = s.inferByDefault();
-    if (s.maintenanceInterval() != null) {
+    this.consolidationIdle = s.consolidationIdle();
+    if (s.maintenanceInterval() != null || consolidationIdle != null) {
       maintenance =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -123,10 +133,17 @@ public final class DefaultMemoryStore implements MemoryStore {
                 t.setDaemon(true);
                 return t;
               });
-      long ms = s.maintenanceInterval().toMillis();
-      maintenance.scheduleWithFixedDelay(this::maintainQuietly, ms, ms, TimeUnit.MILLISECONDS);
     } else {
       maintenance = null;
+    }
+    if (s.maintenanceInterval() != null) {
+      long ms = s.maintenanceInterval().toMillis();
+      maintenance.scheduleWithFixedDelay(this::maintainQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    }
+    if (consolidationIdle != null) {
+      long ms = consolidationCheckPeriod(consolidationIdle).toMillis();
+      maintenance.scheduleWithFixedDelay(
+          this::consolidateIdleSessionsQuietly, ms, ms, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -405,6 +422,20 @@ public final class DefaultMemoryStore implements MemoryStore {
       Instant observedAt,
       AddRequest request,
       List<Message> messages) {
+    return applyPlan(scope, plan, observedAt, request, messages, List.of());
+  }
+
+  /**
+   * {@link #applyPlan(Scope, PipelinePlan, Instant, AddRequest, List)}, marking the episodes a
+   * consolidation summarised in the same batch.
+   */
+  private AddResult applyPlan(
+      Scope scope,
+      PipelinePlan plan,
+      Instant observedAt,
+      AddRequest request,
+      List<Message> messages,
+      List<MemoryId> consolidated) {
     ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
     lock.lock();
     try {
@@ -416,6 +447,7 @@ public final class DefaultMemoryStore implements MemoryStore {
               request == null ? Map.of() : request.metadata(),
               request == null ? List.of() : request.sources());
       applier.apply(plan.changes());
+      consolidated.forEach(applier::markConsolidated);
       if (scope.sessionId() != null) {
         boundWorkingMemory(scope, applier.touched, applier.added, applier.events, applier.now);
       }
@@ -634,6 +666,25 @@ public final class DefaultMemoryStore implements MemoryStore {
       notes.add("update of memory " + target + " added as memory " + id + ": " + why);
     }
 
+    /** Marks an episode as summarised, so that no later consolidation hands it over again. */
+    void markConsolidated(MemoryId id) {
+      Optional<Memory> episode = current(id);
+      if (episode.isEmpty() || episode.get().status() != Status.ACTIVE) {
+        return;
+      }
+      Map<String, Object> metadata = new LinkedHashMap<>(episode.get().metadata());
+      metadata.put(MemoryStore.CONSOLIDATED_AT, now.toEpochMilli());
+      try {
+        record(
+            EventType.UPDATE,
+            episode.get(),
+            episode.get().toBuilder().metadata(metadata),
+            "consolidated");
+      } catch (IllegalArgumentException e) {
+        notes.add("episode " + id + " could not be marked consolidated: " + e.getMessage());
+      }
+    }
+
     /** Gives a stored draft its links, once every draft of the plan has its id. */
     private void linkDraft(MemoryDraft d, MemoryId id) {
       List<Link> links = new ArrayList<>();
@@ -844,13 +895,8 @@ public final class DefaultMemoryStore implements MemoryStore {
     serial.lock();
     try {
       Instant now = clock.instant();
-      Filter episodes =
-          Filter.and(
-              Scopes.filter(session),
-              Filter.in("tier", List.of(Tier.WORKING, Tier.SHORT_TERM)),
-              Filter.eq("status", Status.ACTIVE));
       List<Memory> all = new ArrayList<>();
-      for (Memory m : scan(episodes)) {
+      for (Memory m : scan(Filter.and(Scopes.filter(session), UNCONSOLIDATED))) {
         Memory e = decay.effective(m, now);
         if (e.status() == Status.ACTIVE) {
           all.add(e);
@@ -859,25 +905,117 @@ public final class DefaultMemoryStore implements MemoryStore {
       if (all.isEmpty()) {
         return new AddResult(List.of(), PipelineOutcome.NOT_RUN);
       }
-      PipelinePlan plan;
-      try {
-        plan =
-            Objects.requireNonNull(
-                pipeline.consolidate(session, all, new ContextImpl(session)), "plan");
-      } catch (RuntimeException e) {
-        // Consolidation only adds; failing leaves the episodes as they are, so nothing is lost.
-        LOG.warn("consolidation failed for {}: {}", session, describe(e));
-        return new AddResult(
-            List.of(),
-            new PipelineOutcome(
-                PipelineOutcome.Status.FELL_BACK,
-                describe(e),
-                PipelineUsage.NONE,
-                List.of("episodes left unchanged")));
+      List<HistoryEvent> events = new ArrayList<>();
+      List<String> notes = new ArrayList<>();
+      PipelineUsage usage = PipelineUsage.NONE;
+      int done = 0;
+      for (List<Memory> chunk : chunks(all)) {
+        PipelinePlan plan;
+        long started = System.nanoTime();
+        try {
+          plan =
+              Objects.requireNonNull(
+                  pipeline.consolidate(session, chunk, new ContextImpl(session)),
+                  "the pipeline returned no plan");
+        } catch (RuntimeException e) {
+          // Consolidation only adds; the episodes not consolidated stay as they are (and are
+          // handed over again next time), so nothing is lost.
+          LOG.warn("consolidation failed for {}: {}{}", session, describe(e), causeOf(e));
+          LOG.debug("consolidation failure for {}", session, e);
+          usage =
+              usage.plus(
+                  e instanceof PipelineException pe
+                      ? pe.usage()
+                      : new PipelineUsage(0, 0, 0, Duration.ofNanos(System.nanoTime() - started)));
+          notes.add((all.size() - done) + " of " + all.size() + " episodes left unconsolidated");
+          return new AddResult(
+              events,
+              new PipelineOutcome(PipelineOutcome.Status.FELL_BACK, describe(e), usage, notes));
+        }
+        usage = usage.plus(plan.usage());
+        AddResult applied =
+            applyPlan(session, plan, now, null, null, chunk.stream().map(Memory::id).toList());
+        events.addAll(applied.events());
+        notes.addAll(applied.pipeline().notes());
+        done += chunk.size();
       }
-      return applyPlan(session, plan, now, null, null);
+      return new AddResult(
+          events, new PipelineOutcome(PipelineOutcome.Status.APPLIED, "", usage, notes));
     } finally {
       serial.unlock();
+    }
+  }
+
+  /**
+   * Episodes in the pieces one pipeline call gets: at most {@link
+   * MemoryStore#CONSOLIDATION_BATCH_EPISODES} episodes and {@link
+   * MemoryStore#CONSOLIDATION_BATCH_CHARS} characters of text (but at least one episode).
+   */
+  private static List<List<Memory>> chunks(List<Memory> episodes) {
+    List<List<Memory>> out = new ArrayList<>();
+    List<Memory> chunk = new ArrayList<>();
+    long chars = 0;
+    for (Memory m : episodes) {
+      if (!chunk.isEmpty()
+          && (chunk.size() == MemoryStore.CONSOLIDATION_BATCH_EPISODES
+              || chars + m.text().length() > MemoryStore.CONSOLIDATION_BATCH_CHARS)) {
+        out.add(chunk);
+        chunk = new ArrayList<>();
+        chars = 0;
+      }
+      chunk.add(m);
+      chars += m.text().length();
+    }
+    out.add(chunk);
+    return out;
+  }
+
+  /**
+   * Consolidates every session whose newest unconsolidated episode is at least the configured idle
+   * time old by the store's clock; what the background schedule runs.
+   *
+   * @return how many sessions were consolidated
+   */
+  public int consolidateIdleSessions() {
+    checkOpen();
+    if (pipeline == null || consolidationIdle == null) {
+      return 0;
+    }
+    Instant idleSince = before(clock.instant(), consolidationIdle);
+    Map<Scope, Instant> newest = new LinkedHashMap<>();
+    for (Memory m : scan(Filter.and(Filter.exists("sessionId"), UNCONSOLIDATED))) {
+      newest.merge(m.scope(), m.createdAt(), (a, b) -> a.isAfter(b) ? a : b);
+    }
+    int consolidated = 0;
+    for (Map.Entry<Scope, Instant> e : newest.entrySet()) {
+      if (closed) {
+        break;
+      }
+      if (!e.getValue().isAfter(idleSince)) {
+        consolidate(e.getKey());
+        consolidated++;
+      }
+    }
+    return consolidated;
+  }
+
+  /** How often to look for idle sessions: a quarter of the idle time, 1 second to 15 minutes. */
+  static Duration consolidationCheckPeriod(Duration idle) {
+    Duration quarter = idle.dividedBy(4);
+    if (quarter.compareTo(Duration.ofSeconds(1)) < 0) {
+      return Duration.ofSeconds(1);
+    }
+    return quarter.compareTo(Duration.ofMinutes(15)) > 0 ? Duration.ofMinutes(15) : quarter;
+  }
+
+  private void consolidateIdleSessionsQuietly() {
+    try {
+      if (!closed) {
+        int n = consolidateIdleSessions();
+        LOG.debug("consolidated {} idle session(s)", n);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("background consolidation failed; it will run again", e);
     }
   }
 

@@ -22,6 +22,7 @@ import dev.engram.memory.Tier;
 import dev.engram.spi.MemoryDraft;
 import dev.engram.spi.MemoryPipeline;
 import dev.engram.spi.PipelineContext;
+import dev.engram.spi.PipelineException;
 import dev.engram.spi.PipelineInput;
 import dev.engram.spi.PipelinePlan;
 import dev.engram.spi.PipelineUsage;
@@ -492,5 +493,152 @@ class PipelineSeamTest {
       assertEquals("Session summary: hello / I start a new job on Monday", r.added().get(0).text());
       assertEquals(2, r.added().get(0).links().size());
     }
+  }
+
+  /** A pipeline whose consolidation summarises the episodes it is given, and records them. */
+  private static MemoryPipeline summariser(List<List<Memory>> calls) {
+    return new MemoryPipeline() {
+      @Override
+      public PipelinePlan plan(PipelineInput input, PipelineContext context) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public PipelinePlan consolidate(Scope scope, List<Memory> episodes, PipelineContext context) {
+        calls.add(episodes);
+        return PipelineSeamTest.plan(
+            new PlannedChange.Add(
+                MemoryDraft.fact("summary of " + episodes.size() + " episodes"), "consolidated"));
+      }
+    };
+  }
+
+  @Test
+  void consolidateAgain_summarisesOnlyWhatCameSince() {
+    List<List<Memory>> calls = new ArrayList<>();
+    try (MemoryStore store =
+        Engram.builder().clock(clock).pipeline(summariser(calls)).inferByDefault(false).build()) {
+      Scope session = ALICE.withSession("s1");
+      store.add(session, "hello", "I start a new job on Monday");
+      AddResult first = store.consolidate(session);
+      assertEquals(PipelineOutcome.Status.APPLIED, first.pipeline().status());
+      assertEquals(
+          PipelineOutcome.Status.NOT_RUN,
+          store.consolidate(session).pipeline().status(),
+          "nothing new to summarise");
+      store.add(session, "the job is in Berlin");
+      store.consolidate(session);
+      assertEquals(
+          List.of(List.of("hello", "I start a new job on Monday"), List.of("the job is in Berlin")),
+          calls.stream().map(c -> c.stream().map(Memory::text).toList()).toList());
+      Memory episode = calls.get(0).get(0);
+      assertEquals(
+          clock.instant().toEpochMilli(),
+          store
+              .get(session, episode.id())
+              .orElseThrow()
+              .metadata()
+              .get(MemoryStore.CONSOLIDATED_AT));
+    }
+  }
+
+  @Test
+  void consolidate_handsALongSessionOverInBatches() {
+    List<List<Memory>> calls = new ArrayList<>();
+    try (MemoryStore store =
+        Engram.builder().clock(clock).pipeline(summariser(calls)).inferByDefault(false).build()) {
+      Scope session = ALICE.withSession("long");
+      AddRequest.Builder turns = AddRequest.builder(session);
+      for (int i = 0; i < 2 * MemoryStore.CONSOLIDATION_BATCH_EPISODES + 10; i++) {
+        turns.text("turn " + i);
+      }
+      store.add(turns.build());
+      store.add(session, "x".repeat(1000));
+      AddResult r = store.consolidate(session);
+      assertEquals(
+          List.of(
+              MemoryStore.CONSOLIDATION_BATCH_EPISODES,
+              MemoryStore.CONSOLIDATION_BATCH_EPISODES,
+              11),
+          calls.stream().map(List::size).toList());
+      assertEquals(3, r.added().size());
+      assertEquals(6, r.pipeline().usage().llmCalls(), "the usage of every batch");
+      for (List<Memory> call : calls) {
+        assertTrue(
+            call.stream().mapToInt(m -> m.text().length()).sum()
+                <= MemoryStore.CONSOLIDATION_BATCH_CHARS);
+      }
+    }
+  }
+
+  @Test
+  void consolidate_thatFails_reportsWhatItSpent_andLeavesTheEpisodesForAnotherTry() {
+    AtomicInteger attempts = new AtomicInteger();
+    MemoryPipeline failing =
+        new MemoryPipeline() {
+          @Override
+          public PipelinePlan plan(PipelineInput input, PipelineContext context) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public PipelinePlan consolidate(
+              Scope scope, List<Memory> episodes, PipelineContext context) {
+            attempts.incrementAndGet();
+            throw new PipelineException(
+                "the model kept answering prose",
+                new PipelineUsage(3, 900, 120, Duration.ofSeconds(2)),
+                null);
+          }
+        };
+    try (MemoryStore store =
+        Engram.builder().clock(clock).pipeline(failing).inferByDefault(false).build()) {
+      Scope session = ALICE.withSession("s1");
+      store.add(session, "hello");
+      AddResult r = store.consolidate(session);
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(new PipelineUsage(3, 900, 120, Duration.ofSeconds(2)), r.pipeline().usage());
+      assertEquals(
+          PipelineOutcome.Status.FELL_BACK, store.consolidate(session).pipeline().status());
+      assertEquals(2, attempts.get(), "the episodes are handed over again");
+    }
+  }
+
+  @Test
+  void idleSessionsAreConsolidated_onceTheyHaveBeenQuietLongEnough_byTheStoresClock() {
+    List<List<Memory>> calls = new ArrayList<>();
+    try (DefaultMemoryStore store =
+        (DefaultMemoryStore)
+            Engram.builder()
+                .clock(clock)
+                .pipeline(summariser(calls))
+                .inferByDefault(false)
+                .consolidateIdleSessions(Duration.ofMinutes(30))
+                .build()) {
+      store.add(ALICE.withSession("s1"), "first session");
+      clock.advance(Duration.ofMinutes(20));
+      store.add(ALICE.withSession("s2"), "second session");
+      store.add(ALICE, "no session");
+      clock.advance(Duration.ofMinutes(15));
+
+      assertEquals(1, store.consolidateIdleSessions());
+      assertEquals(
+          List.of(List.of("first session")),
+          calls.stream().map(c -> c.stream().map(Memory::text).toList()).toList());
+      assertEquals(0, store.consolidateIdleSessions(), "s2 is still active, s1 is done");
+      clock.advance(Duration.ofMinutes(20));
+      assertEquals(1, store.consolidateIdleSessions());
+      assertEquals("second session", calls.get(1).get(0).text());
+    }
+    assertEquals(
+        "consolidateIdleSessions needs a pipeline",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Engram.builder().consolidateIdleSessions(Duration.ofMinutes(1)).build())
+            .getMessage());
+    assertEquals(
+        Duration.ofSeconds(1), DefaultMemoryStore.consolidationCheckPeriod(Duration.ofSeconds(2)));
+    assertEquals(
+        Duration.ofMinutes(15), DefaultMemoryStore.consolidationCheckPeriod(Duration.ofDays(1)));
   }
 }
