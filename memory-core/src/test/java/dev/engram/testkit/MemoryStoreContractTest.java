@@ -59,6 +59,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -1837,6 +1838,127 @@ public abstract class MemoryStoreContractTest {
         sharedHits.get(),
         finalShared.accessCount(),
         "no reinforcement lost to a concurrent update");
+  }
+
+  @Test
+  void concurrency_manyOwnersAtOnce_withPurgeAndMaintenanceRacing_neverMixOwners()
+      throws Exception {
+    Scope[] owners = {
+      ALICE, BOB, Scope.user("carol"), Scope.of("alice", "travel-bot", null), Scope.agent("bot")
+    };
+    // Old memories that are due to be archived, so maintenance has work while the writers write.
+    for (Scope owner : owners) {
+      for (int i = 0; i < 5; i++) {
+        addOne(owner, "old note " + i + " of " + tag(owner));
+      }
+    }
+    clock.advance(Duration.ofDays(40));
+    int writersPerOwner = 2;
+    int rounds = 12;
+    Scope doomed = Scope.user("dave");
+    ExecutorService pool = Executors.newFixedThreadPool(owners.length * writersPerOwner + 2);
+    CountDownLatch start = new CountDownLatch(1);
+    Map<Scope, Set<MemoryId>> written = new ConcurrentHashMap<>();
+    AtomicLong maintenancePasses = new AtomicLong();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    List<Future<?>> writers = new ArrayList<>();
+    List<Future<?>> racers = new ArrayList<>();
+    try {
+      for (Scope owner : owners) {
+        written.put(owner, ConcurrentHashMap.newKeySet());
+        for (int t = 0; t < writersPerOwner; t++) {
+          int thread = t;
+          writers.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    for (int i = 0; i < rounds; i++) {
+                      Memory m =
+                          addOne(
+                              owner.withSession("s" + thread),
+                              "secret " + tag(owner) + " from " + thread + " round " + i);
+                      written.get(owner).add(m.id());
+                      if (i % 3 == 0) {
+                        store.update(owner, m.id(), MemoryUpdate.text(m.text() + " (revised)"));
+                      }
+                      for (SearchHit h :
+                          store.search(
+                              SearchRequest.builder(owner, "secret round").limit(20).build())) {
+                        assertOwn(owner, h.memory());
+                      }
+                      for (Memory listed : store.list(owner).items()) {
+                        assertOwn(owner, listed);
+                      }
+                      for (HistoryEvent e : store.history(owner, PageRequest.first(50)).items()) {
+                        assertTrue(owner.contains(e.scope()), "event of another owner: " + e);
+                      }
+                    }
+                    return null;
+                  }));
+        }
+      }
+      racers.add(
+          pool.submit(
+              () -> {
+                start.await();
+                while (writing.get()) {
+                  store.maintain();
+                  maintenancePasses.incrementAndGet();
+                }
+                return null;
+              }));
+      racers.add(
+          pool.submit(
+              () -> {
+                start.await();
+                while (writing.get()) {
+                  Memory m = addOne(doomed.withSession("x"), "dave's note");
+                  assertTrue(store.purge(doomed, m.id()));
+                  addOne(doomed.withSession("y"), "dave's other note");
+                  store.purgeScope(doomed.withSession("y"));
+                  store.purgeUser("dave");
+                }
+                return null;
+              }));
+      start.countDown();
+      for (Future<?> f : writers) {
+        f.get(300, TimeUnit.SECONDS);
+      }
+      writing.set(false);
+      for (Future<?> f : racers) {
+        f.get(300, TimeUnit.SECONDS);
+      }
+    } finally {
+      writing.set(false);
+      pool.shutdownNow();
+    }
+
+    assertTrue(maintenancePasses.get() > 0);
+    store.purgeUser("dave");
+    assertTrue(listAll(doomed, Filter.all()).isEmpty());
+    for (Scope owner : owners) {
+      List<Memory> all = listAll(owner, Filter.all());
+      all.forEach(m -> assertOwn(owner, m));
+      Set<MemoryId> ids = all.stream().map(Memory::id).collect(Collectors.toSet());
+      assertEquals(all.size(), ids.size(), "no duplicates for " + owner);
+      assertTrue(ids.containsAll(written.get(owner)), "every acknowledged write of " + owner);
+      assertEquals(5 + writersPerOwner * rounds, all.size());
+      assertEquals(5, store.stats(owner).byStatus().get(Status.ARCHIVED), owner.toString());
+      for (MemoryId id : written.get(owner)) {
+        for (HistoryEvent e : store.history(owner, id)) {
+          assertTrue(owner.contains(e.scope()));
+        }
+      }
+    }
+  }
+
+  private static String tag(Scope owner) {
+    return "[" + owner.userId() + "/" + owner.agentId() + "]";
+  }
+
+  private static void assertOwn(Scope owner, Memory m) {
+    assertTrue(owner.contains(m.scope()), m.scope() + " is not " + owner);
+    assertTrue(m.text().contains(tag(owner)), m.text() + " read through " + owner);
   }
 
   @Test
