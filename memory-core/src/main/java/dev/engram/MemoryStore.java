@@ -89,7 +89,8 @@ public interface MemoryStore extends AutoCloseable {
   Memory link(Scope scope, MemoryId from, MemoryId to, String relation);
 
   /**
-   * Hard-deletes one memory and the content of its history (a PURGE event without content remains).
+   * Hard-deletes one memory and the content of its history (a PURGE event without content remains),
+   * and removes the links the owner's other memories had to it, each change an UPDATE event.
    *
    * @return whether there was such a memory in the scope
    */

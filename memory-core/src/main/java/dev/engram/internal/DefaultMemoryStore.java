@@ -1757,31 +1757,90 @@ public final class DefaultMemoryStore implements MemoryStore {
       if (m.isEmpty()) {
         return false;
       }
-      purgeLocked(List.of(m.get()));
+      purgeLocked(List.of(m.get()), true);
       return true;
     } finally {
       lock.unlock();
     }
   }
 
-  private void purgeLocked(List<Memory> memories) {
+  /**
+   * Purges memories of one owner in one batch. A tombstone keeps only the id, the scope (which
+   * history by scope needs) and the time.
+   *
+   * @param unlink whether to remove the owner's other memories' links to them, in the same batch
+   */
+  private void purgeLocked(List<Memory> memories, boolean unlink) {
     Instant now = clock.instant();
     List<MemoryId> ids = new ArrayList<>(memories.size());
-    List<HistoryEvent> tombstones = new ArrayList<>(memories.size());
+    List<HistoryEvent> events = new ArrayList<>(memories.size());
     for (Memory m : memories) {
       ids.add(m.id());
-      tombstones.add(
+      events.add(
           new HistoryEvent(
               0, m.id(), m.scope(), EventType.PURGE, null, null, "purged", "api", now));
     }
-    backend.apply(new WriteBatch(ids, List.of(), tombstones, Durability.SYNC));
+    Map<MemoryId, Memory> unlinked = new LinkedHashMap<>();
+    if (unlink) {
+      unlinkFrom(ownerOf(memories.get(0).scope()), Set.copyOf(ids), now, unlinked, events);
+    }
+    backend.apply(new WriteBatch(ids, List.copyOf(unlinked.values()), events, Durability.SYNC));
+  }
+
+  private static Scope ownerOf(Scope scope) {
+    return scope.hasOwner() ? scope.withoutSession() : scope;
+  }
+
+  /**
+   * Removes the links to purged memories from the owner's other memories (links never cross
+   * owners), each change an UPDATE event: nothing keeps referring to what was purged.
+   */
+  private void unlinkFrom(
+      Scope owner,
+      Set<MemoryId> purged,
+      Instant now,
+      Map<MemoryId, Memory> upserts,
+      List<HistoryEvent> events) {
+    for (Memory m : scan(Scopes.filter(owner))) {
+      if (purged.contains(m.id())
+          || m.links().stream().noneMatch(l -> purged.contains(l.target()))) {
+        continue;
+      }
+      Memory current = materialize(m, now, events);
+      List<Link> kept = current.links().stream().filter(l -> !purged.contains(l.target())).toList();
+      Memory after =
+          current.toBuilder().links(kept).updatedAt(now).version(current.version() + 1).build();
+      events.add(
+          event(
+              EventType.UPDATE, current, after, "links to purged memories removed", "system", now));
+      upserts.put(after.id(), after);
+    }
   }
 
   @Override
   public long purgeScope(Scope scope) {
     Objects.requireNonNull(scope, "scope must not be null");
     checkOpen();
-    return purgeMatching(Scopes.filter(scope));
+    Set<MemoryId> purged = new HashSet<>();
+    long n = purgeMatching(Scopes.filter(scope), purged);
+    if (scope.sessionId() != null && !purged.isEmpty()) {
+      // The owner's other sessions may link into the purged one.
+      ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
+      lock.lock();
+      try {
+        Instant now = clock.instant();
+        Map<MemoryId, Memory> unlinked = new LinkedHashMap<>();
+        List<HistoryEvent> events = new ArrayList<>();
+        unlinkFrom(ownerOf(scope), purged, now, unlinked, events);
+        if (!events.isEmpty()) {
+          backend.apply(
+              new WriteBatch(List.of(), List.copyOf(unlinked.values()), events, Durability.SYNC));
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    return n;
   }
 
   @Override
@@ -1789,18 +1848,21 @@ public final class DefaultMemoryStore implements MemoryStore {
     Objects.requireNonNull(userId, "userId must not be null");
     checkOpen();
     Scope.user(userId); // validates the id
-    return purgeMatching(Filter.eq("userId", userId));
+    // Every owner with this user goes entirely, and links never cross owners: nothing to unlink.
+    return purgeMatching(Filter.eq("userId", userId), new HashSet<>());
   }
 
   /**
    * Purges in owner-locked chunks; each chunk is atomic and the whole is idempotent if interrupted.
+   *
+   * @param purged collects the ids purged
    */
-  private long purgeMatching(Filter filter) {
-    long purged = 0;
+  private long purgeMatching(Filter filter, Set<MemoryId> purged) {
+    long before = purged.size();
     while (true) {
       List<Memory> batch = backend.list(ListQuery.first(filter, SCAN_PAGE));
       if (batch.isEmpty()) {
-        return purged;
+        return purged.size() - before;
       }
       Map<String, List<Memory>> byOwner = new LinkedHashMap<>();
       for (Memory m : batch) {
@@ -1815,8 +1877,8 @@ public final class DefaultMemoryStore implements MemoryStore {
             backend.get(m.id()).ifPresent(present::add);
           }
           if (!present.isEmpty()) {
-            purgeLocked(present);
-            purged += present.size();
+            purgeLocked(present, false);
+            present.forEach(m -> purged.add(m.id()));
           }
         } finally {
           lock.unlock();

@@ -533,6 +533,35 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void purge_removesLinksToThePurgedMemory_fromTheOwnersOtherMemories() {
+    Memory a = addOne(ALICE.withSession("s1"), "Alice adopted a dog");
+    Memory b = addOne(ALICE.withSession("s2"), "The dog's name is Rex");
+    Memory c = addOne(ALICE.withSession("s3"), "Rex sleeps a lot");
+    store.link(ALICE, a.id(), b.id(), "related");
+    store.link(ALICE, a.id(), c.id(), "related");
+    store.link(ALICE, c.id(), b.id(), "related");
+
+    assertTrue(store.purge(ALICE, b.id()));
+    assertEquals(List.of(Link.related(c.id())), store.get(ALICE, a.id()).orElseThrow().links());
+    assertEquals(List.of(), store.get(ALICE, c.id()).orElseThrow().links());
+    HistoryEvent unlinked = last(store.history(ALICE, a.id()));
+    assertEquals(EventType.UPDATE, unlinked.type());
+    assertEquals(unlinked.after(), store.get(ALICE, a.id()).orElseThrow());
+
+    assertEquals(1, store.purgeScope(ALICE.withSession("s3")));
+    assertEquals(List.of(), store.get(ALICE, a.id()).orElseThrow().links());
+    for (Memory m : listAll(ALICE, Filter.all())) {
+      for (Link l : m.links()) {
+        assertTrue(store.get(ALICE, l.target()).isPresent(), "dangling link " + l + " of " + m);
+      }
+    }
+  }
+
+  private static HistoryEvent last(List<HistoryEvent> events) {
+    return events.get(events.size() - 1);
+  }
+
+  @Test
   void purgeScope_removesExactlyThatScope() {
     addOne(ALICE, "a1");
     addOne(ALICE.withSession("s1"), "a2");
