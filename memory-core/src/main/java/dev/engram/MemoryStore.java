@@ -69,24 +69,57 @@ public interface MemoryStore extends AutoCloseable {
 
   /**
    * Marks a memory as no longer true: status invalidated, valid-to now. It stays listed and answers
-   * {@link SearchRequest.Builder#asOf} queries about the time it was true.
+   * {@link SearchRequest.Builder#asOf} queries about the time it was true. History records the
+   * actor {@code api}.
    */
-  Memory invalidate(Scope scope, MemoryId id, String reason);
+  default Memory invalidate(Scope scope, MemoryId id, String reason) {
+    return invalidate(scope, id, reason, "api");
+  }
 
-  /** Retires a memory (soft delete): never searched again, history kept, restorable. */
-  Memory delete(Scope scope, MemoryId id, String reason);
+  /**
+   * {@link #invalidate(Scope, MemoryId, String)}, recorded in history as done by {@code actor} (1
+   * to 64 characters, e.g. {@code agent} or a job's name).
+   */
+  Memory invalidate(Scope scope, MemoryId id, String reason, String actor);
+
+  /**
+   * Retires a memory (soft delete): never searched again, history kept, restorable. History records
+   * the actor {@code api}.
+   */
+  default Memory delete(Scope scope, MemoryId id, String reason) {
+    return delete(scope, id, reason, "api");
+  }
+
+  /** {@link #delete(Scope, MemoryId, String)}, recorded in history as done by {@code actor}. */
+  Memory delete(Scope scope, MemoryId id, String reason, String actor);
 
   /**
    * Undoes a delete, an archiving or an invalidation, with a fresh forgetting curve. A deleted
    * memory returns to what it was before the delete: active (also when it had been archived), or
    * invalidated with its valid-to kept if it was invalidated before it was deleted, so it again
    * answers {@link SearchRequest.Builder#asOf} queries. An archived or invalidated memory becomes
-   * active and valid again (valid-to cleared). Restoring an active memory changes nothing.
+   * active and valid again (valid-to cleared). Restoring an active memory changes nothing. History
+   * records the actor {@code api}.
    */
-  Memory restore(Scope scope, MemoryId id, String reason);
+  default Memory restore(Scope scope, MemoryId id, String reason) {
+    return restore(scope, id, reason, "api");
+  }
 
-  /** Links one memory of the scope to another of the same scope. */
-  Memory link(Scope scope, MemoryId from, MemoryId to, String relation);
+  /** {@link #restore(Scope, MemoryId, String)}, recorded in history as done by {@code actor}. */
+  Memory restore(Scope scope, MemoryId id, String reason, String actor);
+
+  /**
+   * Links one memory of the scope to another of the same scope. History records the actor {@code
+   * api}.
+   */
+  default Memory link(Scope scope, MemoryId from, MemoryId to, String relation) {
+    return link(scope, from, to, relation, "api");
+  }
+
+  /**
+   * {@link #link(Scope, MemoryId, MemoryId, String)}, recorded in history as done by {@code actor}.
+   */
+  Memory link(Scope scope, MemoryId from, MemoryId to, String relation, String actor);
 
   /**
    * Hard-deletes one memory and the content of its history (a PURGE event without content remains),
@@ -94,7 +127,16 @@ public interface MemoryStore extends AutoCloseable {
    *
    * @return whether there was such a memory in the scope
    */
-  boolean purge(Scope scope, MemoryId id);
+  default boolean purge(Scope scope, MemoryId id) {
+    return purge(scope, id, "api");
+  }
+
+  /**
+   * {@link #purge(Scope, MemoryId)}, the PURGE event recorded as done by {@code actor}.
+   *
+   * @return whether there was such a memory in the scope
+   */
+  boolean purge(Scope scope, MemoryId id, String actor);
 
   /**
    * Hard-deletes every memory in the scope, by the same rule as every other method (for a user's

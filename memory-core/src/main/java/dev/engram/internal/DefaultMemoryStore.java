@@ -1551,12 +1551,13 @@ public final class DefaultMemoryStore implements MemoryStore {
   }
 
   @Override
-  public Memory invalidate(Scope scope, MemoryId id, String reason) {
+  public Memory invalidate(Scope scope, MemoryId id, String reason, String actor) {
     HistoryEvent.checkReason(reason);
+    checkActor(actor);
     return change(
         scope,
         id,
-        "api",
+        actor,
         (current, now) -> {
           switch (current.status()) {
             case DELETED ->
@@ -1577,12 +1578,13 @@ public final class DefaultMemoryStore implements MemoryStore {
   }
 
   @Override
-  public Memory delete(Scope scope, MemoryId id, String reason) {
+  public Memory delete(Scope scope, MemoryId id, String reason, String actor) {
     HistoryEvent.checkReason(reason);
+    checkActor(actor);
     return change(
         scope,
         id,
-        "api",
+        actor,
         (current, now) ->
             current.status() == Status.DELETED
                 ? null
@@ -1590,12 +1592,13 @@ public final class DefaultMemoryStore implements MemoryStore {
   }
 
   @Override
-  public Memory restore(Scope scope, MemoryId id, String reason) {
+  public Memory restore(Scope scope, MemoryId id, String reason, String actor) {
     HistoryEvent.checkReason(reason);
+    checkActor(actor);
     return change(
         scope,
         id,
-        "api",
+        actor,
         (current, now) -> {
           if (current.status() == Status.ACTIVE) {
             return null;
@@ -1614,9 +1617,10 @@ public final class DefaultMemoryStore implements MemoryStore {
   }
 
   @Override
-  public Memory link(Scope scope, MemoryId from, MemoryId to, String relation) {
+  public Memory link(Scope scope, MemoryId from, MemoryId to, String relation, String actor) {
     Objects.requireNonNull(from, "from must not be null");
     Objects.requireNonNull(to, "to must not be null");
+    checkActor(actor);
     Link link = new Link(to, relation == null ? Link.RELATED : relation);
     if (from.equals(to)) {
       throw new IllegalArgumentException("a memory cannot link to itself (" + from + ")");
@@ -1624,7 +1628,7 @@ public final class DefaultMemoryStore implements MemoryStore {
     return change(
         scope,
         from,
-        "api",
+        actor,
         (current, now) -> {
           if (loadInScope(scope, to, now).isEmpty()) {
             throw new MemoryNotFoundException(to, scope);
@@ -1746,9 +1750,10 @@ public final class DefaultMemoryStore implements MemoryStore {
   // ---------------------------------------------------------------- purge
 
   @Override
-  public boolean purge(Scope scope, MemoryId id) {
+  public boolean purge(Scope scope, MemoryId id, String actor) {
     Objects.requireNonNull(scope, "scope must not be null");
     Objects.requireNonNull(id, "id must not be null");
+    checkActor(actor);
     checkOpen();
     ReentrantLock lock = ownerLocks.forKey(Scopes.ownerKey(scope));
     lock.lock();
@@ -1757,7 +1762,7 @@ public final class DefaultMemoryStore implements MemoryStore {
       if (m.isEmpty()) {
         return false;
       }
-      purgeLocked(List.of(m.get()), true);
+      purgeLocked(List.of(m.get()), true, actor);
       return true;
     } finally {
       lock.unlock();
@@ -1770,7 +1775,7 @@ public final class DefaultMemoryStore implements MemoryStore {
    *
    * @param unlink whether to remove the owner's other memories' links to them, in the same batch
    */
-  private void purgeLocked(List<Memory> memories, boolean unlink) {
+  private void purgeLocked(List<Memory> memories, boolean unlink, String actor) {
     Instant now = clock.instant();
     List<MemoryId> ids = new ArrayList<>(memories.size());
     List<HistoryEvent> events = new ArrayList<>(memories.size());
@@ -1778,7 +1783,7 @@ public final class DefaultMemoryStore implements MemoryStore {
       ids.add(m.id());
       events.add(
           new HistoryEvent(
-              0, m.id(), m.scope(), EventType.PURGE, null, null, "purged", "api", now));
+              0, m.id(), m.scope(), EventType.PURGE, null, null, "purged", actor, now));
     }
     Map<MemoryId, Memory> unlinked = new LinkedHashMap<>();
     if (unlink) {
@@ -1877,7 +1882,7 @@ public final class DefaultMemoryStore implements MemoryStore {
             backend.get(m.id()).ifPresent(present::add);
           }
           if (!present.isEmpty()) {
-            purgeLocked(present, false);
+            purgeLocked(present, false, "api");
             present.forEach(m -> purged.add(m.id()));
           }
         } finally {
@@ -2048,6 +2053,13 @@ public final class DefaultMemoryStore implements MemoryStore {
       case Filter.Not n -> references(n.filter(), fields);
       case Filter.MatchAll m -> false;
     };
+  }
+
+  /** The rule of {@code AddRequest.Builder.actor} and {@code MemoryUpdate.Builder.actor}. */
+  private static void checkActor(String actor) {
+    if (actor == null || actor.isBlank() || actor.length() > 64) {
+      throw new IllegalArgumentException("actor must be 1 to 64 characters");
+    }
   }
 
   private void checkOpen() {

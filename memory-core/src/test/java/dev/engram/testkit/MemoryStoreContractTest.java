@@ -562,6 +562,30 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void history_recordsWhoMadeEachChange() {
+    Memory a = addOne(AddRequest.builder(ALICE).text("Alice likes jazz").actor("importer"));
+    Memory b = addOne(ALICE, "Alice likes blues");
+    store.update(
+        ALICE, a.id(), MemoryUpdate.builder().text("Alice loves jazz").actor("agent").build());
+    store.link(ALICE, a.id(), b.id(), "related", "agent");
+    store.invalidate(ALICE, a.id(), "no longer", "agent");
+    store.delete(ALICE, a.id(), "cleanup", "nightly-job");
+    store.restore(ALICE, a.id(), "mistake", "support-desk");
+    store.delete(ALICE, b.id(), "plain");
+    assertEquals(
+        List.of("importer", "agent", "agent", "agent", "nightly-job", "support-desk"),
+        store.history(ALICE, a.id()).stream().map(HistoryEvent::actor).toList());
+    assertEquals("api", last(store.history(ALICE, b.id())).actor(), "the default actor");
+    assertTrue(store.purge(ALICE, b.id(), "gdpr-tool"));
+    assertEquals("gdpr-tool", store.history(ALICE, b.id()).get(0).actor());
+    assertEquals(
+        "actor must be 1 to 64 characters",
+        assertThrows(IllegalArgumentException.class, () -> store.delete(ALICE, a.id(), "x", " "))
+            .getMessage());
+    assertEquals(Status.INVALIDATED, store.get(ALICE, a.id()).orElseThrow().status());
+  }
+
+  @Test
   void purgeScope_removesExactlyThatScope() {
     addOne(ALICE, "a1");
     addOne(ALICE.withSession("s1"), "a2");
