@@ -4,8 +4,10 @@ import dev.engram.memory.Kind;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Tier;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,13 @@ import java.util.Objects;
  * pipeline, the pipeline decides what is stored.
  */
 public final class AddRequest {
+  /**
+   * How far after the store's clock an observed-at time may lie (clock skew between the caller and
+   * the store): 5 minutes. A later one is rejected; a memory is never valid before it is stored, so
+   * one within the tolerance is searchable at once.
+   */
+  public static final Duration OBSERVED_AT_TOLERANCE = Duration.ofMinutes(5);
+
   private final Scope scope;
   private final List<Message> messages;
   private final Map<String, Object> metadata;
@@ -152,7 +161,8 @@ public final class AddRequest {
 
     /** Puts a metadata entry on every stored memory; see {@link Metadata} for what is allowed. */
     public Builder metadata(String key, Object value) {
-      Map<String, Object> one = Metadata.normalize(Map.of(key, value));
+      // A null key or value is bad input (named in the message), not a NullPointerException.
+      Map<String, Object> one = Metadata.normalize(Collections.singletonMap(key, value));
       metadata.putAll(one);
       Metadata.normalize(metadata);
       return this;
@@ -160,6 +170,7 @@ public final class AddRequest {
 
     /** Puts metadata entries on every stored memory. */
     public Builder metadata(Map<String, ?> entries) {
+      Objects.requireNonNull(entries, "metadata must not be null");
       metadata.putAll(Metadata.normalize(entries));
       Metadata.normalize(metadata);
       return this;
@@ -167,7 +178,8 @@ public final class AddRequest {
 
     /**
      * Sets when the messages were said; default now. Historical conversations keep their real dates
-     * this way; a message's own {@link Message#observedAt()} wins over this.
+     * this way; a message's own {@link Message#observedAt()} wins over this. The store rejects a
+     * time more than {@link #OBSERVED_AT_TOLERANCE} after its clock.
      */
     public Builder observedAt(Instant observedAt) {
       this.observedAt = Objects.requireNonNull(observedAt, "observedAt must not be null");

@@ -50,6 +50,7 @@ public final class Engram {
     private MemoryPipeline pipeline;
     private Boolean inferByDefault;
     private Duration maintenanceInterval;
+    private Duration consolidateIdleSessions;
 
     private Builder() {}
 
@@ -127,10 +128,28 @@ public final class Engram {
     }
 
     /**
+     * Consolidates idle sessions in a background thread ({@link MemoryStore#consolidate}): each
+     * session whose newest unconsolidated episode was stored at least {@code idle} ago, by the
+     * {@link #clock(InstantSource) clock}. Sessions are looked for every quarter of {@code idle}
+     * (every 1 second to 15 minutes). A session whose consolidation fails is tried again the next
+     * time. Needs a {@link #pipeline(MemoryPipeline) pipeline}; default off.
+     */
+    public Builder consolidateIdleSessions(Duration idle) {
+      Objects.requireNonNull(idle, "consolidateIdleSessions must not be null");
+      if (idle.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException(
+            "consolidateIdleSessions must be at least 1 second, got " + idle);
+      }
+      this.consolidateIdleSessions = idle;
+      return this;
+    }
+
+    /**
      * Builds the store.
      *
      * @throws IllegalArgumentException if both a backend and an embedder are set (give the embedder
-     *     to the backend) or adds should infer without a pipeline
+     *     to the backend), adds should infer without a pipeline, or idle sessions should be
+     *     consolidated without one
      */
     public MemoryStore build() {
       if (backend != null && embedder != null) {
@@ -141,10 +160,21 @@ public final class Engram {
       if (infer && pipeline == null) {
         throw new IllegalArgumentException("inferByDefault(true) needs a pipeline");
       }
+      if (consolidateIdleSessions != null && pipeline == null) {
+        throw new IllegalArgumentException("consolidateIdleSessions needs a pipeline");
+      }
       MemoryBackend b = backend != null ? backend : new InMemoryBackend(embedder);
       return new DefaultMemoryStore(
           new DefaultMemoryStore.Settings(
-              b, clock, decay, weights, maxTextBytes, pipeline, infer, maintenanceInterval));
+              b,
+              clock,
+              decay,
+              weights,
+              maxTextBytes,
+              pipeline,
+              infer,
+              maintenanceInterval,
+              consolidateIdleSessions));
     }
   }
 }

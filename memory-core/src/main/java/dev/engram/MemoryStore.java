@@ -69,25 +69,74 @@ public interface MemoryStore extends AutoCloseable {
 
   /**
    * Marks a memory as no longer true: status invalidated, valid-to now. It stays listed and answers
-   * {@link SearchRequest.Builder#asOf} queries about the time it was true.
+   * {@link SearchRequest.Builder#asOf} queries about the time it was true. History records the
+   * actor {@code api}.
    */
-  Memory invalidate(Scope scope, MemoryId id, String reason);
-
-  /** Retires a memory (soft delete): never searched again, history kept, restorable. */
-  Memory delete(Scope scope, MemoryId id, String reason);
-
-  /** Brings an archived or deleted memory back to active, with a fresh forgetting curve. */
-  Memory restore(Scope scope, MemoryId id, String reason);
-
-  /** Links one memory of the scope to another of the same scope. */
-  Memory link(Scope scope, MemoryId from, MemoryId to, String relation);
+  default Memory invalidate(Scope scope, MemoryId id, String reason) {
+    return invalidate(scope, id, reason, "api");
+  }
 
   /**
-   * Hard-deletes one memory and the content of its history (a PURGE event without content remains).
+   * {@link #invalidate(Scope, MemoryId, String)}, recorded in history as done by {@code actor} (1
+   * to 64 characters, e.g. {@code agent} or a job's name).
+   */
+  Memory invalidate(Scope scope, MemoryId id, String reason, String actor);
+
+  /**
+   * Retires a memory (soft delete): never searched again, history kept, restorable. History records
+   * the actor {@code api}.
+   */
+  default Memory delete(Scope scope, MemoryId id, String reason) {
+    return delete(scope, id, reason, "api");
+  }
+
+  /** {@link #delete(Scope, MemoryId, String)}, recorded in history as done by {@code actor}. */
+  Memory delete(Scope scope, MemoryId id, String reason, String actor);
+
+  /**
+   * Undoes a delete, an archiving or an invalidation, with a fresh forgetting curve. A deleted
+   * memory returns to what it was before the delete: active (also when it had been archived), or
+   * invalidated with its valid-to kept if it was invalidated before it was deleted, so it again
+   * answers {@link SearchRequest.Builder#asOf} queries. An archived or invalidated memory becomes
+   * active and valid again (valid-to cleared). Restoring an active memory changes nothing. History
+   * records the actor {@code api}.
+   */
+  default Memory restore(Scope scope, MemoryId id, String reason) {
+    return restore(scope, id, reason, "api");
+  }
+
+  /** {@link #restore(Scope, MemoryId, String)}, recorded in history as done by {@code actor}. */
+  Memory restore(Scope scope, MemoryId id, String reason, String actor);
+
+  /**
+   * Links one memory of the scope to another of the same scope. History records the actor {@code
+   * api}.
+   */
+  default Memory link(Scope scope, MemoryId from, MemoryId to, String relation) {
+    return link(scope, from, to, relation, "api");
+  }
+
+  /**
+   * {@link #link(Scope, MemoryId, MemoryId, String)}, recorded in history as done by {@code actor}.
+   */
+  Memory link(Scope scope, MemoryId from, MemoryId to, String relation, String actor);
+
+  /**
+   * Hard-deletes one memory and the content of its history (a PURGE event without content remains),
+   * and removes the links the owner's other memories had to it, each change an UPDATE event.
    *
    * @return whether there was such a memory in the scope
    */
-  boolean purge(Scope scope, MemoryId id);
+  default boolean purge(Scope scope, MemoryId id) {
+    return purge(scope, id, "api");
+  }
+
+  /**
+   * {@link #purge(Scope, MemoryId)}, the PURGE event recorded as done by {@code actor}.
+   *
+   * @return whether there was such a memory in the scope
+   */
+  boolean purge(Scope scope, MemoryId id, String actor);
 
   /**
    * Hard-deletes every memory in the scope, by the same rule as every other method (for a user's
@@ -116,23 +165,45 @@ public interface MemoryStore extends AutoCloseable {
    * dev.engram.spi.MemoryPipeline#consolidate consolidate} step; without a pipeline it changes
    * nothing.
    *
+   * <p>The episodes are the session's active working and short-term memories not consolidated
+   * before, handed over in batches of at most {@value #CONSOLIDATION_BATCH_EPISODES} episodes and
+   * {@value #CONSOLIDATION_BATCH_CHARS} characters, oldest first, so that a long session fits a
+   * model's context. With each batch's plan, its episodes get the metadata {@value
+   * #CONSOLIDATED_AT} (epoch milliseconds), so calling this again summarises only what came since.
+   * If a batch fails, the outcome is {@code FELL_BACK} with what the calls cost, and its episodes
+   * and the later ones stay unmarked for another try.
+   *
    * @param session a scope that names a session
    */
   AddResult consolidate(Scope session);
 
+  /** Metadata key marking an episode that {@link #consolidate} has summarised. */
+  String CONSOLIDATED_AT = "consolidatedAt";
+
+  /** Most episodes one {@link #consolidate} batch hands to the pipeline. */
+  int CONSOLIDATION_BATCH_EPISODES = 50;
+
+  /** Most characters of episode text one {@link #consolidate} batch hands to the pipeline. */
+  int CONSOLIDATION_BATCH_CHARS = 32_000;
+
   /**
-   * Persists time-driven changes (archiving, tier moves) for the whole store. Reads already see
-   * them; this makes them visible to listings by status and records them in history.
+   * Persists time-driven changes (archiving, tier moves) for the whole store. Every read ({@code
+   * get}, {@code list}, {@code search}, {@code stats}, filters on status, tier or updatedAt)
+   * already shows them as they are due; this writes them to the stored memories and records them in
+   * history, which keeps later reads cheap.
    */
   MaintenanceReport maintain();
 
-  /** Counts for a scope. */
+  /** Counts for a scope, as reads show them (decay that is due is counted, maintained or not). */
   StoreStats stats(Scope scope);
 
-  /** Counts for the whole store. */
+  /** Counts for the whole store, as reads show them. */
   StoreStats stats();
 
-  /** Flushes and releases resources. The store must not be used afterwards. */
+  /**
+   * Flushes and releases resources, after waiting for a running background maintenance pass to stop
+   * (it stops at its next page). The store must not be used afterwards.
+   */
   @Override
   void close();
 }

@@ -1,6 +1,8 @@
 package dev.engram;
 
+import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Kind;
+import dev.engram.memory.Memory;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Tier;
 import java.time.Instant;
@@ -131,7 +133,8 @@ public final class MemoryUpdate {
 
     /** Replaces the metadata. */
     public Builder metadata(Map<String, ?> metadata) {
-      this.metadata = Metadata.normalize(Objects.requireNonNull(metadata, "metadata"));
+      this.metadata =
+          Metadata.normalize(Objects.requireNonNull(metadata, "metadata must not be null"));
       return this;
     }
 
@@ -144,45 +147,72 @@ public final class MemoryUpdate {
       return this;
     }
 
-    /** Replaces the keywords. */
+    /** Replaces the keywords; the rules of {@link dev.engram.memory.Memory#keywords()} apply. */
     public Builder keywords(List<String> keywords) {
-      this.keywords = List.copyOf(Objects.requireNonNull(keywords, "keywords"));
+      this.keywords = labels("keywords", keywords);
       return this;
     }
 
-    /** Replaces the tags. */
+    /** Replaces the tags; the rules of {@link dev.engram.memory.Memory#tags()} apply. */
     public Builder tags(List<String> tags) {
-      this.tags = List.copyOf(Objects.requireNonNull(tags, "tags"));
+      this.tags = labels("tags", tags);
       return this;
+    }
+
+    private static List<String> labels(String field, List<String> values) {
+      Objects.requireNonNull(values, field + " must not be null");
+      if (values.size() > Memory.MAX_LIST_SIZE) {
+        throw new IllegalArgumentException(
+            field
+                + " has "
+                + values.size()
+                + " entries; at most "
+                + Memory.MAX_LIST_SIZE
+                + " are allowed");
+      }
+      for (String v : values) {
+        if (v == null || v.isBlank()) {
+          throw new IllegalArgumentException(field + " must not contain null or blank entries");
+        }
+        if (v.length() > Memory.MAX_LABEL_LENGTH) {
+          throw new IllegalArgumentException(
+              field + " entries must be at most " + Memory.MAX_LABEL_LENGTH + " characters");
+        }
+      }
+      return List.copyOf(values);
     }
 
     /** Sets the context line. */
     public Builder context(String context) {
-      this.context = Objects.requireNonNull(context, "context");
+      this.context = Objects.requireNonNull(context, "context must not be null");
       return this;
     }
 
     /** Sets the kind. */
     public Builder kind(Kind kind) {
-      this.kind = Objects.requireNonNull(kind, "kind");
+      this.kind = Objects.requireNonNull(kind, "kind must not be null");
       return this;
     }
 
     /** Moves the memory to a tier. */
     public Builder tier(Tier tier) {
-      this.tier = Objects.requireNonNull(tier, "tier");
+      this.tier = Objects.requireNonNull(tier, "tier must not be null");
       return this;
     }
 
     /** Sets when it started being true. */
     public Builder validFrom(Instant validFrom) {
-      this.validFrom = Objects.requireNonNull(validFrom, "validFrom");
+      this.validFrom = Objects.requireNonNull(validFrom, "validFrom must not be null");
       return this;
     }
 
-    /** Says why, for history. */
+    /**
+     * Says why, for history; at most {@value HistoryEvent#MAX_REASON_LENGTH} characters; default
+     * empty.
+     */
     public Builder reason(String reason) {
-      this.reason = Objects.requireNonNull(reason, "reason");
+      this.reason =
+          HistoryEvent.checkReason(Objects.requireNonNull(reason, "reason must not be null"));
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.engram.decay;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,9 +32,12 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>A working memory idle for {@link Builder#workingIdleTimeout(Duration)} moves to short-term,
- *       and so do the oldest ones beyond {@link Builder#workingCapacity(int)} per session.
+ *       and so do the least recently used ones beyond {@link Builder#workingCapacity(int)} per
+ *       session, whichever way they entered working memory (an add, a pipeline, an update).
  *   <li>A short-term memory recalled {@link Builder#promoteAfterRecalls(int)} times, or whose
  *       importance reaches {@link Builder#promoteAtImportance(double)}, is promoted to long-term.
+ *       The rule is applied when the memory is stored, recalled, or its importance is updated (an
+ *       update that names a tier keeps that tier), not by the passage of time.
  *   <li>An active memory whose retention falls to {@link Builder#archiveThreshold(double)} is
  *       archived: excluded from default searches, still listed, restorable. Nothing is destroyed.
  * </ul>
@@ -102,6 +106,11 @@ public final class DecayPolicy {
     return workingCapacity;
   }
 
+  /** How long a working memory may stay idle before it moves to short-term. */
+  public Duration workingIdleTimeout() {
+    return workingIdleTimeout;
+  }
+
   /** Recalls after which a short-term memory is promoted. */
   public int promoteAfterRecalls() {
     return promoteAfterRecalls;
@@ -129,7 +138,14 @@ public final class DecayPolicy {
     if (!(s < MAX_SECONDS)) {
       return null;
     }
-    return lastAccessedAt.plusNanos(Math.round(s * 1e9));
+    // Whole seconds and the nanosecond rest apart: s * 1e9 as a long would cap at ~292 years.
+    long whole = (long) Math.floor(s);
+    long nanos = Math.round((s - whole) * 1e9);
+    try {
+      return lastAccessedAt.plusSeconds(whole).plusNanos(nanos);
+    } catch (DateTimeException | ArithmeticException e) {
+      return null; // beyond Instant.MAX: never
+    }
   }
 
   /**
@@ -311,7 +327,10 @@ public final class DecayPolicy {
       return this;
     }
 
-    /** Sets the most working memories kept per session before the oldest move on; default 20. */
+    /**
+     * Sets the most working memories kept per session before the least recently used move on;
+     * default 20.
+     */
     public Builder workingCapacity(int capacity) {
       if (capacity < 1 || capacity > 10_000) {
         throw new IllegalArgumentException(

@@ -14,7 +14,8 @@ public enum FieldType {
   ENUM,
   /**
    * A caller-supplied metadata value: string, boolean, number or list of strings, decided per
-   * memory. A predicate whose operand has another type than the stored value does not hold.
+   * memory. A predicate whose operand has another type than the stored value does not hold; numbers
+   * (longs and doubles) compare by exact value.
    */
   METADATA
 }

@@ -20,7 +20,9 @@ import java.util.function.Predicate;
  *       built.
  *   <li>A list field (keywords, tags, sources, list-valued metadata) satisfies a predicate when any
  *       element does.
- *   <li>Numbers compare as doubles; strings compare by Unicode code point; instants by time.
+ *   <li>Numbers compare by value, exactly: a long metadata value is not rounded to a double (ids
+ *       beyond 2^53 stay distinct), and a long equals a double of the same value; strings compare
+ *       by Unicode code point; instants by time.
  *   <li>A predicate on an absent value (no such metadata key, no {@code validTo}) or on a value of
  *       another type than the operand does not hold; {@code ne} and {@code nin} are exactly {@code
  *       not(eq)} and {@code not(in)}, so they hold there.
@@ -29,7 +31,9 @@ import java.util.function.Predicate;
  * </ul>
  *
  * <p>Filters narrow a scope; they can never widen it: the store always adds the scope's own
- * condition.
+ * condition. {@code and}, {@code or} and {@code not} nest at most {@value #MAX_DEPTH} levels deep
+ * (a deeper filter is an {@link IllegalArgumentException} when it is built), so that evaluating or
+ * translating one never exhausts the stack.
  */
 public sealed interface Filter extends Predicate<Memory>
     permits Filter.Comparison,
@@ -40,6 +44,19 @@ public sealed interface Filter extends Predicate<Memory>
         Filter.Or,
         Filter.Not,
         Filter.MatchAll {
+
+  /** Most levels a filter may nest, counting each {@code and}, {@code or} and {@code not}. */
+  int MAX_DEPTH = 32;
+
+  /** How deep the filter nests: 1 for a predicate, one more for each enclosing and / or / not. */
+  default int depth() {
+    return switch (this) {
+      case And a -> 1 + maxDepth(a.filters());
+      case Or o -> 1 + maxDepth(o.filters());
+      case Not n -> 1 + n.filter().depth();
+      default -> 1;
+    };
+  }
 
   /** Comparison operators. */
   enum Op {
@@ -334,6 +351,7 @@ public sealed interface Filter extends Predicate<Memory>
     /** Validates. */
     public Not {
       Objects.requireNonNull(filter, "filter 'not' needs an operand");
+      checkDepth(1 + filter.depth());
     }
 
     @Override
@@ -362,6 +380,22 @@ public sealed interface Filter extends Predicate<Memory>
         throw new IllegalArgumentException("filter '" + op + "' must not have null operands");
       }
     }
+    checkDepth(1 + maxDepth(filters));
     return List.copyOf(filters);
+  }
+
+  private static int maxDepth(List<Filter> filters) {
+    int max = 0;
+    for (Filter f : filters) {
+      max = Math.max(max, f.depth());
+    }
+    return max;
+  }
+
+  private static void checkDepth(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new IllegalArgumentException(
+          "filter nests more than " + MAX_DEPTH + " levels of and / or / not");
+    }
   }
 }

@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  */
 public record FilterField(String name, FieldType type) {
   private static final String METADATA_PREFIX = "metadata.";
+
+  /** 2^53: every long up to this magnitude is exactly a double. */
+  private static final long EXACT_DOUBLE = 1L << 53;
+
   private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
 
   private static final Map<String, FieldType> BUILT_IN =
@@ -49,10 +53,19 @@ public record FilterField(String name, FieldType type) {
           Map.entry("tags", FieldType.STRING_LIST),
           Map.entry("sources", FieldType.STRING_LIST));
 
-  /** Validates that the name is a known field. */
+  /**
+   * Validates that the name is a known field and the type is that field's type.
+   *
+   * @throws IllegalArgumentException naming the field if it is neither a built-in field nor {@code
+   *     metadata.<key>}, or has another type
+   */
   public FilterField {
-    Objects.requireNonNull(name, "filter field must not be null");
-    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(type, "filter field type must not be null");
+    FieldType expected = typeOf(name);
+    if (type != expected) {
+      throw new IllegalArgumentException(
+          "filter field '" + name + "' has type " + expected + ", not " + type);
+    }
   }
 
   /**
@@ -62,16 +75,20 @@ public record FilterField(String name, FieldType type) {
    *     metadata.<key>}
    */
   public static FilterField of(String name) {
+    return new FilterField(name, typeOf(name));
+  }
+
+  private static FieldType typeOf(String name) {
     if (name == null) {
       throw new IllegalArgumentException("filter field must not be null");
     }
     FieldType builtIn = BUILT_IN.get(name);
     if (builtIn != null) {
-      return new FilterField(name, builtIn);
+      return builtIn;
     }
     if (name.startsWith(METADATA_PREFIX)
         && METADATA_KEY.matcher(name.substring(METADATA_PREFIX.length())).matches()) {
-      return new FilterField(name, FieldType.METADATA);
+      return FieldType.METADATA;
     }
     throw new IllegalArgumentException(
         "unknown filter field '"
@@ -101,8 +118,8 @@ public record FilterField(String name, FieldType type) {
 
   /**
    * The values this field has on a memory, normalised for comparison: strings, {@code Double}s,
-   * {@code Boolean}s, {@code Instant}s or enum constant names. Empty when the field is absent; a
-   * list field yields its elements.
+   * {@code Long}s (metadata longs, kept exact), {@code Boolean}s, {@code Instant}s or enum constant
+   * names. Empty when the field is absent; a list field yields its elements.
    */
   public List<Object> valuesOf(Memory m) {
     return switch (name) {
@@ -142,15 +159,14 @@ public record FilterField(String name, FieldType type) {
     if (value instanceof List<?> list) {
       return new ArrayList<>(list);
     }
-    if (value instanceof Long l) {
-      return List.of(l.doubleValue());
-    }
     return List.of(value);
   }
 
   /**
-   * Validates and normalises an operand for this field: numbers become {@code Double}, instants
-   * stay {@code Instant} (ISO-8601 strings are parsed), enum operands become constant names.
+   * Validates and normalises an operand for this field: numbers become {@code Double}, except an
+   * integral metadata operand too large for a double to hold exactly (beyond ±2^53), which stays a
+   * {@code Long} so that it compares exactly; instants stay {@code Instant} (ISO-8601 strings are
+   * parsed); enum operands become constant names.
    *
    * @param rangeOperator whether the operand is for gt / gte / lt / lte, which only numbers,
    *     instants and strings support
@@ -201,6 +217,13 @@ public record FilterField(String name, FieldType type) {
         yield enumName(operand);
       }
       case METADATA -> {
+        if (operand instanceof Long
+            || operand instanceof Integer
+            || operand instanceof Short
+            || operand instanceof Byte) {
+          long l = ((Number) operand).longValue();
+          yield Math.abs(l) <= EXACT_DOUBLE ? (Object) (double) l : (Object) l;
+        }
         if (operand instanceof Number n) {
           yield finite(n.doubleValue());
         }

@@ -1,5 +1,6 @@
 package dev.engram.filter;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 
 /** Comparison of normalised filter values. */
@@ -14,6 +15,16 @@ final class Values {
       // == first so that -0.0 equals 0.0, as it does in index range queries.
       return a.doubleValue() == b.doubleValue() ? 0 : Double.compare(a, b);
     }
+    // Longs compare exactly: as doubles, ids beyond 2^53 would collide.
+    if (actual instanceof Long a && operand instanceof Long b) {
+      return Long.compare(a, b);
+    }
+    if (actual instanceof Long a && operand instanceof Double b) {
+      return exact(a, b);
+    }
+    if (actual instanceof Double a && operand instanceof Long b) {
+      return -exact(b, a);
+    }
     if (actual instanceof String a && operand instanceof String b) {
       return Integer.signum(compareCodePoints(a, b));
     }
@@ -24,6 +35,11 @@ final class Values {
       return a.equals(b) ? 0 : null;
     }
     return null;
+  }
+
+  /** The sign of {@code l - d}, exactly (both finite). */
+  private static int exact(long l, double d) {
+    return Integer.signum(new BigDecimal(l).compareTo(new BigDecimal(d)));
   }
 
   /** Unicode code point order, which is also UTF-8 byte order, so index backends agree. */

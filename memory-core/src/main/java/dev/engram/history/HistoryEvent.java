@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param type what happened
  * @param before the memory before the change, or {@code null} for ADD and PURGE
  * @param after the memory after the change, or {@code null} for PURGE
- * @param reason why, in words (may be empty)
+ * @param reason why, in words (may be empty), at most {@value #MAX_REASON_LENGTH} characters
  * @param actor who made the change: {@code api}, {@code pipeline}, {@code maintenance}, or a
  *     caller's label
  * @param at when the change took effect
@@ -32,6 +32,9 @@ public record HistoryEvent(
     String actor,
     Instant at) {
 
+  /** Longest reason, in characters. */
+  public static final int MAX_REASON_LENGTH = 1024;
+
   /** Validates. */
   public HistoryEvent {
     if (sequence < 0) {
@@ -40,7 +43,7 @@ public record HistoryEvent(
     Objects.requireNonNull(memoryId, "memoryId");
     Objects.requireNonNull(scope, "scope");
     Objects.requireNonNull(type, "type");
-    reason = reason == null ? "" : reason;
+    reason = checkReason(reason);
     Objects.requireNonNull(actor, "actor");
     Objects.requireNonNull(at, "at");
     if (type == EventType.PURGE && (before != null || after != null)) {
@@ -49,6 +52,27 @@ public record HistoryEvent(
     if (type != EventType.PURGE && after == null) {
       throw new IllegalArgumentException(type + " event needs the memory after the change");
     }
+  }
+
+  /**
+   * Validates a reason given for a change: {@code null} becomes empty.
+   *
+   * @throws IllegalArgumentException naming {@code reason} if it is longer than {@value
+   *     #MAX_REASON_LENGTH} characters
+   */
+  public static String checkReason(String reason) {
+    if (reason == null) {
+      return "";
+    }
+    if (reason.length() > MAX_REASON_LENGTH) {
+      throw new IllegalArgumentException(
+          "reason is "
+              + reason.length()
+              + " characters; at most "
+              + MAX_REASON_LENGTH
+              + " are allowed");
+    }
+    return reason;
   }
 
   /** This event with the sequence a backend assigned to it. */

@@ -25,7 +25,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * A backend in plain Java collections, for tests, prototypes and small short-lived stores. Search
  * is BM25 over the text, keywords, tags and context, blended with cosine similarity when an {@link
- * Embedder} is given. Nothing survives the process.
+ * Embedder} is given. The BM25 statistics (document frequencies, average length) are those of the
+ * memories the query's filter admits, which always include the caller's scope, so one tenant's data
+ * never shapes another's scores. Nothing survives the process.
  */
 public final class InMemoryBackend implements MemoryBackend {
   private static final double K1 = 1.2;
@@ -35,8 +37,6 @@ public final class InMemoryBackend implements MemoryBackend {
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private final Map<MemoryId, Memory> memories = new HashMap<>();
   private final Map<MemoryId, Doc> docs = new HashMap<>();
-  private final Map<String, Integer> documentFrequency = new HashMap<>();
-  private long totalLength;
   private final Map<MemoryId, List<HistoryEvent>> historyById = new HashMap<>();
   private final TreeMap<Long, HistoryEvent> historyBySequence = new TreeMap<>();
   private long sequence;
@@ -77,7 +77,7 @@ public final class InMemoryBackend implements MemoryBackend {
     lock.writeLock().lock();
     try {
       for (MemoryId id : batch.purges()) {
-        removeDoc(id);
+        docs.remove(id);
         memories.remove(id);
         List<HistoryEvent> old = historyById.remove(id);
         if (old != null) {
@@ -85,11 +85,7 @@ public final class InMemoryBackend implements MemoryBackend {
         }
       }
       for (Memory m : batch.upserts()) {
-        removeDoc(m.id());
-        Doc d = prepared.get(m.id());
-        docs.put(m.id(), d);
-        d.termFrequency.keySet().forEach(t -> documentFrequency.merge(t, 1, Integer::sum));
-        totalLength += d.length;
+        docs.put(m.id(), prepared.get(m.id()));
         memories.put(m.id(), m);
       }
       List<HistoryEvent> stored = new ArrayList<>(batch.events().size());
@@ -120,16 +116,6 @@ public final class InMemoryBackend implements MemoryBackend {
     Map<String, Integer> tf = new HashMap<>();
     tokens.forEach(t -> tf.merge(t, 1, Integer::sum));
     return new Doc(text, tf, tokens.size(), vector);
-  }
-
-  private void removeDoc(MemoryId id) {
-    Doc d = docs.remove(id);
-    if (d != null) {
-      d.termFrequency
-          .keySet()
-          .forEach(t -> documentFrequency.computeIfPresent(t, (k, n) -> n == 1 ? null : n - 1));
-      totalLength -= d.length;
-    }
   }
 
   @Override
@@ -177,20 +163,32 @@ public final class InMemoryBackend implements MemoryBackend {
     List<String> terms = List.copyOf(Lexical.distinctTokens(query.text()));
     lock.readLock().lock();
     try {
-      int n = memories.size();
-      double avgLength = n == 0 ? 1 : Math.max(1, (double) totalLength / n);
-      double[] idf = new double[terms.size()];
-      double maxLexical = 0;
-      for (int i = 0; i < terms.size(); i++) {
-        int df = documentFrequency.getOrDefault(terms.get(i), 0);
-        idf[i] = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        maxLexical += idf[i];
-      }
-      List<Candidate> out = new ArrayList<>();
+      List<Memory> admitted = new ArrayList<>();
+      long totalLength = 0;
+      int[] df = new int[terms.size()];
       for (Memory m : memories.values()) {
         if (!query.filter().test(m)) {
           continue;
         }
+        admitted.add(m);
+        Doc d = docs.get(m.id());
+        totalLength += d.length;
+        for (int i = 0; i < terms.size(); i++) {
+          if (d.termFrequency.containsKey(terms.get(i))) {
+            df[i]++;
+          }
+        }
+      }
+      int n = admitted.size();
+      double avgLength = n == 0 ? 1 : Math.max(1, (double) totalLength / n);
+      double[] idf = new double[terms.size()];
+      double maxLexical = 0;
+      for (int i = 0; i < terms.size(); i++) {
+        idf[i] = Math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5));
+        maxLexical += idf[i];
+      }
+      List<Candidate> out = new ArrayList<>();
+      for (Memory m : admitted) {
         Doc d = docs.get(m.id());
         double bm25 = 0;
         for (int i = 0; i < terms.size(); i++) {

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * Rules for caller-supplied metadata: keys are identifiers, values are strings, booleans, longs,
- * finite doubles or lists of strings. Every backend can index exactly these, so filters over
- * metadata behave the same everywhere.
+ * finite doubles or lists of strings, within the limits below. Every backend can index exactly
+ * these, so filters over metadata behave the same everywhere.
  */
 public final class Metadata {
   private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
@@ -20,6 +20,9 @@ public final class Metadata {
 
   /** Longest string value, in characters. */
   public static final int MAX_STRING_LENGTH = 4096;
+
+  /** Most elements of a list value. */
+  public static final int MAX_LIST_SIZE = 256;
 
   private Metadata() {}
 
@@ -87,6 +90,10 @@ public final class Metadata {
       return d;
     }
     if (value instanceof List<?> list) {
+      if (list.size() > MAX_LIST_SIZE) {
+        throw new IllegalArgumentException(
+            field + " has " + list.size() + " entries; at most " + MAX_LIST_SIZE + " are allowed");
+      }
       List<String> strings = new ArrayList<>(list.size());
       for (Object item : list) {
         if (!(item instanceof String s)) {

@@ -184,12 +184,19 @@ public final class MemoryCodec {
           EventType.valueOf(text(n, "type")),
           n.hasNonNull("before") ? memoryFromTree(n.get("before")) : null,
           n.hasNonNull("after") ? memoryFromTree(n.get("after")) : null,
-          text(n, "reason"),
+          readReason(text(n, "reason")),
           text(n, "actor"),
           instant(n, "at"));
     } catch (RuntimeException e) {
       throw malformed("history event", e);
     }
+  }
+
+  /** Records written before reasons had a limit keep their first part. */
+  private static String readReason(String reason) {
+    return reason.length() <= HistoryEvent.MAX_REASON_LENGTH
+        ? reason
+        : reason.substring(0, HistoryEvent.MAX_REASON_LENGTH - 3) + "...";
   }
 
   private static IllegalArgumentException malformed(String what, RuntimeException e) {

@@ -13,7 +13,9 @@ import java.util.Objects;
 /**
  * A memory a pipeline proposes to add; the store fills in the scope, times, status and version.
  *
- * @param id the id the new memory will get, so that other planned changes can refer to it
+ * @param id names the draft within its plan, so that other planned changes (and other drafts'
+ *     links) can refer to it; the store gives the stored memory a new id of its own and maps every
+ *     such reference to it
  * @param text the memory
  * @param kind episodic, semantic or procedural
  * @param tier where it starts

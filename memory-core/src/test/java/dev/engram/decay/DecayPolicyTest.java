@@ -77,6 +77,23 @@ class DecayPolicyTest {
   }
 
   @Test
+  void archiveDeadline_ofAVeryStrongMemory_isCenturiesAway_notCappedAt292Years() {
+    Memory m = memory(Tier.LONG_TERM, 1000);
+    Instant deadline = policy.archiveDeadline(m);
+    double years = Duration.between(T0, deadline).toDays() / 365.25;
+    double expected =
+        policy.timeConstant(Tier.LONG_TERM).toDays()
+            * 1000
+            * Math.log(1 / policy.archiveThreshold())
+            / 365.25;
+    assertEquals(expected, years, 1e-3 * expected);
+    assertTrue(years > 1000, "got " + years + " years");
+    assertSame(m, policy.effective(m, T0.plus(Duration.ofDays(365 * 500))));
+    Memory far = memory(Tier.LONG_TERM, 1e9);
+    assertNull(policy.archiveDeadline(far), "beyond what an Instant can hold: never");
+  }
+
+  @Test
   void effective_isTheSameWhenEverItIsComputedAfterTheDeadline() {
     Memory m = memory(Tier.SHORT_TERM, 1);
     Memory a = policy.effective(m, T0.plus(Duration.ofDays(20)));

@@ -1,6 +1,8 @@
 package dev.engram.filter;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engram.memory.Memory;
@@ -33,6 +35,35 @@ class FilterTest {
     assertTrue(Filter.nin("metadata.k", List.of("v")).test(m));
     assertFalse(Filter.exists("validTo").test(m));
     assertFalse(Filter.exists("agentId").test(m));
+  }
+
+  @Test
+  void fieldsBuiltDirectly_areCheckedLikeFieldsFoundByName() {
+    assertEquals(FilterField.of("importance"), new FilterField("importance", FieldType.NUMBER));
+    assertEquals(FieldType.METADATA, new FilterField("metadata.topic", FieldType.METADATA).type());
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class, () -> new FilterField("colour", FieldType.STRING))
+            .getMessage()
+            .startsWith("unknown filter field 'colour'"));
+    assertEquals(
+        "filter field 'importance' has type NUMBER, not STRING",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new FilterField("importance", FieldType.STRING))
+            .getMessage());
+    assertEquals(
+        "filter field 'metadata.n' has type METADATA, not NUMBER",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new FilterField("metadata.n", FieldType.NUMBER))
+            .getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> new FilterField("metadata.", FieldType.METADATA));
+    assertEquals(
+        "filter field must not be null",
+        assertThrows(IllegalArgumentException.class, () -> new FilterField(null, FieldType.STRING))
+            .getMessage());
   }
 
   @Test

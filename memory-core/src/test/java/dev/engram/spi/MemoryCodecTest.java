@@ -63,6 +63,18 @@ class MemoryCodecTest {
   }
 
   @Test
+  void event_writtenBeforeReasonsHadALimit_isStillRead_withItsReasonShortened() {
+    Memory m = full();
+    HistoryEvent e =
+        new HistoryEvent(12, m.id(), m.scope(), EventType.UPDATE, m, m, "why", "pipeline", T);
+    var tree = MemoryCodec.toTree(e);
+    tree.put("reason", "r".repeat(5000));
+    HistoryEvent read = MemoryCodec.eventFromTree(tree);
+    assertEquals(HistoryEvent.MAX_REASON_LENGTH, read.reason().length());
+    assertTrue(read.reason().startsWith("rrr") && read.reason().endsWith("..."));
+  }
+
+  @Test
   void malformedRecords_areRejectedWithAReason() {
     assertTrue(
         assertThrows(IllegalArgumentException.class, () -> MemoryCodec.memoryFromJson("{not json"))

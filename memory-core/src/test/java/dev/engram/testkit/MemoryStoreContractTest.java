@@ -2,10 +2,12 @@ package dev.engram.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.engram.AddRequest;
@@ -31,10 +33,16 @@ import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import dev.engram.spi.MemoryBackend;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PipelineUsage;
+import dev.engram.spi.PlannedChange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +59,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -75,6 +84,25 @@ public abstract class MemoryStoreContractTest {
   protected static final Scope ALICE = Scope.user("alice");
   protected static final Scope BOB = Scope.user("bob");
 
+  /** Known gap: metadata longs indexed and queried as doubles. */
+  protected static final String EXACT_LONG_METADATA =
+      "exact-long-metadata: long metadata beyond 2^53 must compare exactly";
+
+  /**
+   * Gaps a backend is known to have: reported to its maintainers, its test here is skipped with
+   * this name until they are fixed (and runs on every other backend). Remove an entry as soon as
+   * the backend passes.
+   */
+  private static final Map<String, Set<String>> KNOWN_GAPS =
+      Map.of("dev.engram.retrieval.EmbeddedContractTest", Set.of(EXACT_LONG_METADATA));
+
+  /** Skips the test on a backend with this known gap, saying so. */
+  protected void assumeNoKnownGap(String gap) {
+    assumeFalse(
+        KNOWN_GAPS.getOrDefault(getClass().getName(), Set.of()).contains(gap),
+        "KNOWN GAP of this backend, reported, awaiting a fix there: " + gap);
+  }
+
   /** A per-test directory persistent backends may use. */
   @TempDir protected Path dir;
 
@@ -96,12 +124,25 @@ public abstract class MemoryStoreContractTest {
 
   /** Opens the store over a new backend instance on {@code dir}. */
   protected MemoryStore openStore() {
+    return storeBuilder().build();
+  }
+
+  /** The settings of {@link #openStore()}: a new backend instance on {@code dir}. */
+  protected Engram.Builder storeBuilder() {
     return Engram.builder()
         .backend(newBackend(dir))
         .clock(clock)
         .decay(decayPolicy())
-        .maxTextBytes(1024)
-        .build();
+        .maxTextBytes(1024);
+  }
+
+  /**
+   * Closes the store and opens it again on the same directory with a pipeline (a persistent backend
+   * keeps what was stored; an in-memory one starts empty).
+   */
+  protected void reopenWith(MemoryPipeline pipeline) {
+    store.close();
+    store = storeBuilder().pipeline(pipeline).build();
   }
 
   @BeforeEach
@@ -214,6 +255,41 @@ public abstract class MemoryStoreContractTest {
         texts(
             store.search(
                 query(ALICE, "support group").filter(Filter.lt("observedAt", other)).build())));
+  }
+
+  @Test
+  void add_rejectsAnObservedAtInTheFuture_andOneWithinTheToleranceIsSearchableAtOnce() {
+    Instant later = clock.instant().plus(AddRequest.OBSERVED_AT_TOLERANCE).plusSeconds(1);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                store.add(
+                    AddRequest.builder(ALICE).text("from the future").observedAt(later).build()));
+    assertTrue(
+        e.getMessage().startsWith("observedAt (" + later + ") is in the future"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                store.add(
+                    AddRequest.builder(ALICE)
+                        .text("fine")
+                        .message(Message.user("from the future").withObservedAt(later))
+                        .build()));
+    assertTrue(e.getMessage().startsWith("messages[1].observedAt"), e.getMessage());
+    assertEquals(0, store.stats(ALICE).total(), "nothing written");
+
+    Instant skewed = clock.instant().plus(Duration.ofMinutes(1));
+    Memory m =
+        addOne(AddRequest.builder(ALICE).text("Alice's train leaves at noon").observedAt(skewed));
+    assertEquals(skewed, m.observedAt());
+    assertEquals(clock.instant(), m.validFrom(), "never valid before it is stored");
+    assertEquals(
+        List.of(m.id()),
+        store.search(query(ALICE, "train noon").build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
   }
 
   @Test
@@ -368,6 +444,48 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void restore_ofAnInvalidatedThenDeletedMemory_undoesTheDeleteOnly_andOnceMoreReopensIt() {
+    Memory lisbon =
+        addOne(AddRequest.builder(ALICE).text("Alice lives in Lisbon").tier(Tier.LONG_TERM));
+    clock.advance(Duration.ofDays(10));
+    Instant whileInLisbon = clock.instant();
+    clock.advance(Duration.ofDays(10));
+    Memory invalidated = store.invalidate(ALICE, lisbon.id(), "moved");
+    clock.advance(Duration.ofDays(1));
+    store.delete(ALICE, lisbon.id(), "cleaning up");
+    clock.advance(Duration.ofDays(1));
+
+    Memory restored = store.restore(ALICE, lisbon.id(), "deleted by mistake");
+    assertEquals(Status.INVALIDATED, restored.status());
+    assertEquals(invalidated.validTo(), restored.validTo());
+    assertTrue(store.search(query(ALICE, "Alice Lisbon").build()).isEmpty());
+    assertEquals(
+        List.of(lisbon.id()),
+        store.search(query(ALICE, "Alice Lisbon").asOf(whileInLisbon).build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
+
+    Memory reopened = store.restore(ALICE, lisbon.id(), "still true after all");
+    assertEquals(Status.ACTIVE, reopened.status());
+    assertNull(reopened.validTo());
+    assertEquals(
+        List.of(lisbon.id()),
+        store.search(query(ALICE, "Alice Lisbon").build()).stream()
+            .map(h -> h.memory().id())
+            .toList(),
+        "an active memory is found");
+    assertEquals(
+        List.of(
+            EventType.ADD,
+            EventType.INVALIDATE,
+            EventType.DELETE,
+            EventType.RESTORE,
+            EventType.RESTORE),
+        store.history(ALICE, lisbon.id()).stream().map(HistoryEvent::type).toList(),
+        "INVALIDATE is recorded as its own event type");
+  }
+
+  @Test
   void link_connectsMemoriesOfOneScope_andSearchCanExpandToThem() {
     Memory dog = addOne(ALICE, "Alice adopted a dog named Rex");
     Memory vet = addOne(ALICE, "The clinic on Main Street treats animals");
@@ -415,6 +533,59 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void purge_removesLinksToThePurgedMemory_fromTheOwnersOtherMemories() {
+    Memory a = addOne(ALICE.withSession("s1"), "Alice adopted a dog");
+    Memory b = addOne(ALICE.withSession("s2"), "The dog's name is Rex");
+    Memory c = addOne(ALICE.withSession("s3"), "Rex sleeps a lot");
+    store.link(ALICE, a.id(), b.id(), "related");
+    store.link(ALICE, a.id(), c.id(), "related");
+    store.link(ALICE, c.id(), b.id(), "related");
+
+    assertTrue(store.purge(ALICE, b.id()));
+    assertEquals(List.of(Link.related(c.id())), store.get(ALICE, a.id()).orElseThrow().links());
+    assertEquals(List.of(), store.get(ALICE, c.id()).orElseThrow().links());
+    HistoryEvent unlinked = last(store.history(ALICE, a.id()));
+    assertEquals(EventType.UPDATE, unlinked.type());
+    assertEquals(unlinked.after(), store.get(ALICE, a.id()).orElseThrow());
+
+    assertEquals(1, store.purgeScope(ALICE.withSession("s3")));
+    assertEquals(List.of(), store.get(ALICE, a.id()).orElseThrow().links());
+    for (Memory m : listAll(ALICE, Filter.all())) {
+      for (Link l : m.links()) {
+        assertTrue(store.get(ALICE, l.target()).isPresent(), "dangling link " + l + " of " + m);
+      }
+    }
+  }
+
+  private static HistoryEvent last(List<HistoryEvent> events) {
+    return events.get(events.size() - 1);
+  }
+
+  @Test
+  void history_recordsWhoMadeEachChange() {
+    Memory a = addOne(AddRequest.builder(ALICE).text("Alice likes jazz").actor("importer"));
+    Memory b = addOne(ALICE, "Alice likes blues");
+    store.update(
+        ALICE, a.id(), MemoryUpdate.builder().text("Alice loves jazz").actor("agent").build());
+    store.link(ALICE, a.id(), b.id(), "related", "agent");
+    store.invalidate(ALICE, a.id(), "no longer", "agent");
+    store.delete(ALICE, a.id(), "cleanup", "nightly-job");
+    store.restore(ALICE, a.id(), "mistake", "support-desk");
+    store.delete(ALICE, b.id(), "plain");
+    assertEquals(
+        List.of("importer", "agent", "agent", "agent", "nightly-job", "support-desk"),
+        store.history(ALICE, a.id()).stream().map(HistoryEvent::actor).toList());
+    assertEquals("api", last(store.history(ALICE, b.id())).actor(), "the default actor");
+    assertTrue(store.purge(ALICE, b.id(), "gdpr-tool"));
+    assertEquals("gdpr-tool", store.history(ALICE, b.id()).get(0).actor());
+    assertEquals(
+        "actor must be 1 to 64 characters",
+        assertThrows(IllegalArgumentException.class, () -> store.delete(ALICE, a.id(), "x", " "))
+            .getMessage());
+    assertEquals(Status.INVALIDATED, store.get(ALICE, a.id()).orElseThrow().status());
+  }
+
+  @Test
   void purgeScope_removesExactlyThatScope() {
     addOne(ALICE, "a1");
     addOne(ALICE.withSession("s1"), "a2");
@@ -446,6 +617,94 @@ public abstract class MemoryStoreContractTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> store.purgeUser("not valid!"));
     assertTrue(e.getMessage().startsWith("scope.userId must be"), e.getMessage());
+  }
+
+  /** A fact draft with a pipeline-chosen id. */
+  protected static MemoryDraft draft(MemoryId id, String text) {
+    MemoryDraft d = MemoryDraft.fact(text);
+    return new MemoryDraft(
+        id,
+        d.text(),
+        d.kind(),
+        d.tier(),
+        d.importance(),
+        d.strength(),
+        d.keywords(),
+        d.tags(),
+        d.context(),
+        d.metadata(),
+        d.sources(),
+        d.observedAt(),
+        d.links());
+  }
+
+  @Test
+  void pipeline_proposedIdsAreNotTaken_soAPurgedIdIsNeverReusedForAnotherOwner() {
+    MemoryId proposed = MemoryId.of("chosen-by-the-pipeline");
+    reopenWith(
+        (in, ctx) ->
+            new PipelinePlan(
+                List.of(
+                    new PlannedChange.Add(
+                        draft(proposed, "fact: " + in.messages().get(0).text()), "")),
+                PipelineUsage.NONE,
+                List.of()));
+    Memory bobs = store.add(BOB, "Bob's PIN is 1111").added().get(0);
+    assertNotEquals(proposed, bobs.id(), "the store assigns the ids");
+    assertTrue(store.purge(BOB, bobs.id()));
+
+    Memory alices = store.add(ALICE, "Alice's PIN is 2222").added().get(0);
+    assertNotEquals(proposed, alices.id());
+    assertNotEquals(bobs.id(), alices.id(), "a purged id is never given out again");
+    assertEquals(
+        List.of(EventType.PURGE),
+        store.history(BOB, bobs.id()).stream().map(HistoryEvent::type).toList());
+    assertEquals(
+        List.of(EventType.ADD),
+        store.history(ALICE, alices.id()).stream().map(HistoryEvent::type).toList());
+    assertTrue(store.history(BOB, alices.id()).isEmpty());
+    assertEquals("fact: Alice's PIN is 2222", store.get(ALICE, alices.id()).orElseThrow().text());
+  }
+
+  @Test
+  void pipeline_linksAmongTheDraftsOfOnePlanResolveToTheAssignedIds() {
+    MemoryId episode = MemoryId.of("episode-1");
+    MemoryId fact = MemoryId.of("fact-1");
+    reopenWith(
+        (in, ctx) -> {
+          MemoryDraft e = draft(episode, in.messages().get(0).text());
+          MemoryDraft f = draft(fact, "Alice owns a boat");
+          f =
+              new MemoryDraft(
+                  f.id(),
+                  f.text(),
+                  f.kind(),
+                  f.tier(),
+                  f.importance(),
+                  f.strength(),
+                  f.keywords(),
+                  f.tags(),
+                  f.context(),
+                  f.metadata(),
+                  f.sources(),
+                  f.observedAt(),
+                  List.of(new Link(episode, Link.DERIVED_FROM)));
+          return new PipelinePlan(
+              List.of(
+                  new PlannedChange.Add(f, "fact"),
+                  new PlannedChange.Add(e, "said"),
+                  new PlannedChange.AddLink(episode, Link.related(fact), "")),
+              PipelineUsage.NONE,
+              List.of());
+        });
+    AddResult r = store.add(ALICE, "I bought a boat");
+    Memory storedFact = r.memories().get(0);
+    Memory storedEpisode = r.memories().get(1);
+    assertEquals("Alice owns a boat", storedFact.text());
+    assertEquals(List.of(new Link(storedEpisode.id(), Link.DERIVED_FROM)), storedFact.links());
+    assertEquals(List.of(Link.related(storedFact.id())), storedEpisode.links());
+    assertEquals(storedFact, store.get(ALICE, storedFact.id()).orElseThrow());
+    assertEquals(storedEpisode, store.get(ALICE, storedEpisode.id()).orElseThrow());
   }
 
   // ------------------------------------------------------------------------------------ search
@@ -685,6 +944,11 @@ public abstract class MemoryStoreContractTest {
   }
 
   private void assertFilter(Map<String, Memory> fixture, Filter filter, String... expectedKeys) {
+    assertFilter("apple banana cherry date pie bread trees night", fixture, filter, expectedKeys);
+  }
+
+  private void assertFilter(
+      String searchFor, Map<String, Memory> fixture, Filter filter, String... expectedKeys) {
     Set<MemoryId> expected = new HashSet<>();
     for (String k : expectedKeys) {
       expected.add(fixture.get(k).id());
@@ -693,13 +957,7 @@ public abstract class MemoryStoreContractTest {
         listAll(ALICE, filter).stream().map(Memory::id).collect(Collectors.toSet());
     assertEquals(names(fixture, expected), names(fixture, listed), "list with " + filter);
     Set<MemoryId> searched =
-        store
-            .search(
-                query(ALICE, "apple banana cherry date pie bread trees night")
-                    .filter(filter)
-                    .limit(50)
-                    .build())
-            .stream()
+        store.search(query(ALICE, searchFor).filter(filter).limit(50).build()).stream()
             .map(h -> h.memory().id())
             .collect(Collectors.toSet());
     assertEquals(names(fixture, expected), names(fixture, searched), "search with " + filter);
@@ -778,6 +1036,23 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void filter_longMetadataBeyondTwoToThe53_comparesExactly() {
+    assumeNoKnownGap(EXACT_LONG_METADATA);
+    long big = 1L << 53;
+    Memory a = addOne(AddRequest.builder(ALICE).text("order a").metadata("orderId", big));
+    Memory b = addOne(AddRequest.builder(ALICE).text("order b").metadata("orderId", big + 1));
+    Memory c = addOne(AddRequest.builder(ALICE).text("order c").metadata("orderId", 7));
+    Map<String, Memory> f = Map.of("a", a, "b", b, "c", c);
+    assertFilter("order", f, Filter.eq("metadata.orderId", big + 1), "b");
+    assertFilter("order", f, Filter.eq("metadata.orderId", big), "a");
+    assertFilter("order", f, Filter.ne("metadata.orderId", big + 1), "a", "c");
+    assertFilter("order", f, Filter.in("metadata.orderId", List.of(big + 1, 3)), "b");
+    assertFilter("order", f, Filter.gt("metadata.orderId", big), "b");
+    assertFilter("order", f, Filter.lte("metadata.orderId", (double) big), "a", "c");
+    assertFilter("order", f, Filter.eq("metadata.orderId", 7.0), "c");
+  }
+
+  @Test
   void filter_andOrNot_compose() {
     Map<String, Memory> f = filterFixture();
     assertFilter(f, Filter.and(Filter.eq("tags", "food"), Filter.gt("metadata.n", 1)), "b");
@@ -816,6 +1091,92 @@ public abstract class MemoryStoreContractTest {
             .stream()
             .map(h -> h.memory().id())
             .toList());
+  }
+
+  @Test
+  void filter_onStatusTierAndUpdatedAt_pagesThroughEveryReadTimeMatch() {
+    Set<MemoryId> fading = new HashSet<>();
+    Set<MemoryId> lasting = new HashSet<>();
+    for (int i = 0; i < 23; i++) {
+      fading.add(addOne(ALICE, "passing remark " + i).id());
+      lasting.add(
+          addOne(AddRequest.builder(ALICE).text("core fact " + i).tier(Tier.LONG_TERM)).id());
+    }
+    clock.advance(Duration.ofDays(40));
+    Instant recently = clock.instant().minus(Duration.ofDays(35));
+    for (int round = 0; round < 2; round++) {
+      assertEquals(fading, pagedIds(Filter.eq("status", Status.ARCHIVED)), "round " + round);
+      assertEquals(lasting, pagedIds(Filter.eq("status", Status.ACTIVE)), "round " + round);
+      assertEquals(
+          lasting,
+          pagedIds(Filter.and(Filter.eq("tier", "long_term"), Filter.ne("status", "archived"))));
+      assertEquals(
+          fading,
+          pagedIds(Filter.gte("updatedAt", recently)),
+          "archiving is dated when it became due, after the memories were stored");
+      assertEquals(
+          lasting,
+          pagedIds(
+              Filter.not(
+                  Filter.or(Filter.eq("status", Status.ARCHIVED), Filter.eq("tier", "working")))));
+      Set<MemoryId> archivedHits =
+          store
+              .search(
+                  query(ALICE, "passing remark core fact")
+                      .includeArchived(true)
+                      .filter(Filter.eq("status", Status.ARCHIVED))
+                      .limit(100)
+                      .build())
+              .stream()
+              .map(h -> h.memory().id())
+              .collect(Collectors.toSet());
+      assertEquals(fading, archivedHits, "round " + round);
+      store.maintain(); // the second round reads what maintenance stored
+    }
+  }
+
+  private Set<MemoryId> pagedIds(Filter filter) {
+    Set<MemoryId> ids = new HashSet<>();
+    PageRequest page = PageRequest.first(4);
+    int pages = 0;
+    while (true) {
+      Page<Memory> p = store.list(ALICE, filter, page);
+      for (Memory m : p.items()) {
+        assertTrue(ids.add(m.id()), "listed twice: " + m.id());
+        assertTrue(filter.test(m), filter + " does not hold for " + m);
+      }
+      pages++;
+      if (!p.hasNext()) {
+        assertEquals(Math.max(1, (ids.size() + 3) / 4), pages, "pages of 4 for " + ids.size());
+        return ids;
+      }
+      page = page.next(p);
+    }
+  }
+
+  @Test
+  void stats_countWhatReadsShow_beforeAndAfterMaintenance() {
+    addOne(ALICE, "a passing remark");
+    addOne(ALICE, "another passing remark");
+    addOne(AddRequest.builder(ALICE).text("a core fact").tier(Tier.LONG_TERM));
+    addOne(
+        AddRequest.builder(ALICE.withSession("chat")).text("what time is it").tier(Tier.WORKING));
+    addOne(BOB, "bob's remark");
+    clock.advance(Duration.ofDays(40));
+
+    StoreStats before = store.stats(ALICE);
+    assertEquals(4, before.total());
+    assertEquals(2 + 1, before.byStatus().get(Status.ARCHIVED), "short-term and working faded");
+    assertEquals(1, before.byStatus().get(Status.ACTIVE));
+    assertEquals(1, before.byTier().get(Tier.LONG_TERM));
+    assertEquals(0, before.byTier().get(Tier.WORKING));
+    assertEquals(
+        listAll(ALICE, Filter.eq("status", Status.ARCHIVED)).size(),
+        before.byStatus().get(Status.ARCHIVED));
+    assertEquals(4, store.stats().byStatus().get(Status.ARCHIVED));
+
+    store.maintain();
+    assertEquals(before, store.stats(ALICE));
   }
 
   @Test
@@ -1074,6 +1435,27 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void tiers_raisingImportancePromotes_unlessTheUpdateNamesATier() {
+    Memory m = addOne(ALICE, "Alice is learning Portuguese");
+    Memory kept = addOne(ALICE, "Alice is learning the guitar");
+    clock.advance(Duration.ofMinutes(1));
+    Memory promoted = store.update(ALICE, m.id(), MemoryUpdate.builder().importance(0.9).build());
+    assertEquals(Tier.LONG_TERM, promoted.tier());
+    assertEquals(promoted, store.get(ALICE, m.id()).orElseThrow());
+    List<HistoryEvent> h = store.history(ALICE, m.id());
+    assertEquals(
+        List.of(EventType.ADD, EventType.UPDATE, EventType.PROMOTE),
+        h.stream().map(HistoryEvent::type).toList());
+    assertEquals(Tier.SHORT_TERM, h.get(2).before().tier());
+    assertEquals(h.get(1).after(), h.get(2).before());
+
+    Memory asked =
+        store.update(
+            ALICE, kept.id(), MemoryUpdate.builder().importance(0.9).tier(Tier.SHORT_TERM).build());
+    assertEquals(Tier.SHORT_TERM, asked.tier(), "an explicit tier wins");
+  }
+
+  @Test
   void tiers_workingMemoryIsBoundedPerSession_oldestMovesToShortTerm() {
     Scope session = ALICE.withSession("chat-1");
     List<Memory> added = new ArrayList<>();
@@ -1096,6 +1478,85 @@ public abstract class MemoryStoreContractTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> AddRequest.builder(ALICE).text("x").tier(Tier.WORKING).build());
+  }
+
+  @Test
+  void tiers_workingMemoryStaysBounded_whenUpdatedIntoIt_andIdleOnesMoveWhenTheyWereDue() {
+    Scope session = ALICE.withSession("chat");
+    int capacity = decayPolicy().workingCapacity();
+    List<Memory> early = new ArrayList<>();
+    for (int i = 0; i < capacity; i++) {
+      early.add(addOne(AddRequest.builder(session).text("early " + i).tier(Tier.WORKING)));
+    }
+    clock.advance(Duration.ofHours(2));
+    Memory latest = addOne(AddRequest.builder(session).text("latest").tier(Tier.WORKING));
+    for (Memory m : early) {
+      List<HistoryEvent> h = store.history(ALICE, m.id());
+      assertEquals(
+          List.of(EventType.ADD, EventType.PROMOTE), h.stream().map(HistoryEvent::type).toList());
+      assertEquals(
+          m.lastAccessedAt().plus(decayPolicy().workingIdleTimeout()),
+          h.get(1).at(),
+          "moved when it became idle, not for lack of room");
+      assertEquals(h.get(1).after(), store.get(ALICE, m.id()).orElseThrow());
+    }
+
+    for (int i = 1; i < capacity; i++) {
+      clock.advance(Duration.ofMinutes(1));
+      addOne(AddRequest.builder(session).text("recent " + i).tier(Tier.WORKING));
+    }
+    Memory note = addOne(AddRequest.builder(session).text("a short-term note"));
+    clock.advance(Duration.ofMinutes(1));
+    Memory recalled =
+        store.update(ALICE, note.id(), MemoryUpdate.builder().tier(Tier.WORKING).build());
+    assertEquals(Tier.WORKING, recalled.tier());
+    Set<MemoryId> working =
+        listAll(session, Filter.eq("tier", Tier.WORKING)).stream()
+            .map(Memory::id)
+            .collect(Collectors.toSet());
+    assertEquals(capacity, working.size());
+    assertTrue(working.contains(note.id()));
+    assertFalse(working.contains(latest.id()), "the least recently used one made room");
+    List<HistoryEvent> h = store.history(ALICE, latest.id());
+    assertEquals(EventType.PROMOTE, h.get(h.size() - 1).type());
+    assertEquals("working memory full", h.get(h.size() - 1).reason());
+  }
+
+  @Test
+  void tiers_workingMemoryStaysBounded_forWhatAPipelineAdds() {
+    int capacity = decayPolicy().workingCapacity();
+    reopenWith(
+        (in, ctx) -> {
+          List<PlannedChange> changes = new ArrayList<>();
+          for (int i = 0; i < capacity + 2; i++) {
+            MemoryDraft d = draft(MemoryId.of("d" + i), "turn " + i);
+            changes.add(
+                new PlannedChange.Add(
+                    new MemoryDraft(
+                        d.id(),
+                        d.text(),
+                        Kind.EPISODIC,
+                        Tier.WORKING,
+                        0.3,
+                        1,
+                        List.of(),
+                        List.of(),
+                        "",
+                        Map.of(),
+                        List.of(),
+                        null,
+                        List.of()),
+                    ""));
+          }
+          return new PipelinePlan(changes, PipelineUsage.NONE, List.of());
+        });
+    Scope session = ALICE.withSession("chat");
+    AddResult r = store.add(session, "hello");
+    assertEquals(
+        List.of(Tier.SHORT_TERM, Tier.SHORT_TERM),
+        r.added().subList(0, 2).stream().map(Memory::tier).toList(),
+        "the first ones made room");
+    assertEquals(capacity, listAll(session, Filter.eq("tier", Tier.WORKING)).size());
   }
 
   @Test
@@ -1206,6 +1667,127 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void validation_oversizeReasonsAndMetadataListsAreRejectedByName_andNothingIsWritten() {
+    Memory m = addOne(ALICE, "keep me");
+    String longReason = "x".repeat(HistoryEvent.MAX_REASON_LENGTH + 1);
+    String expected = "reason is 1025 characters; at most 1024 are allowed";
+    assertEquals(
+        expected,
+        assertThrows(IllegalArgumentException.class, () -> store.delete(ALICE, m.id(), longReason))
+            .getMessage());
+    assertEquals(
+        expected,
+        assertThrows(
+                IllegalArgumentException.class, () -> store.invalidate(ALICE, m.id(), longReason))
+            .getMessage());
+    assertEquals(
+        expected,
+        assertThrows(IllegalArgumentException.class, () -> store.restore(ALICE, m.id(), longReason))
+            .getMessage());
+    assertEquals(
+        expected,
+        assertThrows(
+                IllegalArgumentException.class, () -> MemoryUpdate.builder().reason(longReason))
+            .getMessage());
+    List<String> labels = new ArrayList<>();
+    for (int i = 0; i <= Metadata.MAX_LIST_SIZE; i++) {
+      labels.add("l" + i);
+    }
+    assertEquals(
+        "metadata.labels has 257 entries; at most 256 are allowed",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> AddRequest.builder(ALICE).metadata("labels", labels))
+            .getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            store.update(
+                ALICE, m.id(), MemoryUpdate.builder().metadata(Map.of("labels", labels)).build()));
+    assertEquals(m, store.get(ALICE, m.id()).orElseThrow());
+    assertEquals(1, store.history(ALICE, m.id()).size());
+    store.delete(ALICE, m.id(), "x".repeat(HistoryEvent.MAX_REASON_LENGTH));
+    assertEquals(2, store.history(ALICE, m.id()).size(), "a reason at the limit is fine");
+  }
+
+  @Test
+  void validation_filtersNestAtMostMaxDepth_andOneAtTheLimitWorksEverywhere() {
+    Memory remark = addOne(ALICE, "a passing remark");
+    Memory fact = addOne(AddRequest.builder(ALICE).text("a core fact").tier(Tier.LONG_TERM));
+    Filter deepest = Filter.eq("tier", Tier.LONG_TERM);
+    while (deepest.depth() < Filter.MAX_DEPTH) {
+      deepest =
+          deepest.depth() % 2 == 0
+              ? Filter.and(deepest, Filter.all())
+              : Filter.or(deepest, Filter.eq("kind", "procedural"));
+    }
+    assertEquals(Filter.MAX_DEPTH, deepest.depth());
+    Filter atLimit = deepest;
+    assertEquals(List.of(fact.id()), listAll(ALICE, atLimit).stream().map(Memory::id).toList());
+    assertEquals(
+        List.of(fact.id()),
+        store.search(query(ALICE, "remark fact").filter(atLimit).build()).stream()
+            .map(h -> h.memory().id())
+            .toList());
+    assertTrue(atLimit.test(fact) && !atLimit.test(remark));
+
+    assertEquals(
+        "filter nests more than 32 levels of and / or / not",
+        assertThrows(IllegalArgumentException.class, () -> Filter.not(atLimit)).getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> {
+              Filter f = Filter.eq("tier", Tier.LONG_TERM);
+              for (int i = 0; i < 100_000; i++) {
+                f = Filter.not(f);
+              }
+            });
+    assertEquals("filter nests more than 32 levels of and / or / not", e.getMessage());
+  }
+
+  @Test
+  void validation_nullsNameTheField_badValuesAreIllegalArguments_missingArgumentsNullPointers() {
+    assertEquals(
+        "metadata.k must not be null",
+        assertThrows(
+                IllegalArgumentException.class, () -> AddRequest.builder(ALICE).metadata("k", null))
+            .getMessage());
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class, () -> AddRequest.builder(ALICE).metadata(null, 1))
+            .getMessage()
+            .startsWith("metadata key 'null'"));
+    List<String> withNull = new ArrayList<>(List.of("a"));
+    withNull.add(null);
+    assertEquals(
+        "keywords must not contain null or blank entries",
+        assertThrows(
+                IllegalArgumentException.class, () -> MemoryUpdate.builder().keywords(withNull))
+            .getMessage());
+    assertEquals(
+        "tags must not contain null or blank entries",
+        assertThrows(IllegalArgumentException.class, () -> MemoryUpdate.builder().tags(withNull))
+            .getMessage());
+    assertEquals(
+        "scope.userId must not be null",
+        assertThrows(NullPointerException.class, () -> Scope.user(null)).getMessage());
+    assertEquals(
+        "userId must not be null",
+        assertThrows(NullPointerException.class, () -> store.purgeUser(null)).getMessage());
+    Memory m = addOne(ALICE, "a note");
+    assertEquals(
+        "from must not be null",
+        assertThrows(NullPointerException.class, () -> store.link(ALICE, null, m.id(), "related"))
+            .getMessage());
+    assertEquals(
+        "to must not be null",
+        assertThrows(NullPointerException.class, () -> store.link(ALICE, m.id(), null, "related"))
+            .getMessage());
+    assertEquals(List.of(m), listAll(ALICE, Filter.all()));
+  }
+
+  @Test
   void validation_filtersNameTheirField() {
     assertTrue(
         assertThrows(IllegalArgumentException.class, () -> Filter.eq("colour", "red"))
@@ -1309,6 +1891,127 @@ public abstract class MemoryStoreContractTest {
         sharedHits.get(),
         finalShared.accessCount(),
         "no reinforcement lost to a concurrent update");
+  }
+
+  @Test
+  void concurrency_manyOwnersAtOnce_withPurgeAndMaintenanceRacing_neverMixOwners()
+      throws Exception {
+    Scope[] owners = {
+      ALICE, BOB, Scope.user("carol"), Scope.of("alice", "travel-bot", null), Scope.agent("bot")
+    };
+    // Old memories that are due to be archived, so maintenance has work while the writers write.
+    for (Scope owner : owners) {
+      for (int i = 0; i < 5; i++) {
+        addOne(owner, "old note " + i + " of " + tag(owner));
+      }
+    }
+    clock.advance(Duration.ofDays(40));
+    int writersPerOwner = 2;
+    int rounds = 12;
+    Scope doomed = Scope.user("dave");
+    ExecutorService pool = Executors.newFixedThreadPool(owners.length * writersPerOwner + 2);
+    CountDownLatch start = new CountDownLatch(1);
+    Map<Scope, Set<MemoryId>> written = new ConcurrentHashMap<>();
+    AtomicLong maintenancePasses = new AtomicLong();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    List<Future<?>> writers = new ArrayList<>();
+    List<Future<?>> racers = new ArrayList<>();
+    try {
+      for (Scope owner : owners) {
+        written.put(owner, ConcurrentHashMap.newKeySet());
+        for (int t = 0; t < writersPerOwner; t++) {
+          int thread = t;
+          writers.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    for (int i = 0; i < rounds; i++) {
+                      Memory m =
+                          addOne(
+                              owner.withSession("s" + thread),
+                              "secret " + tag(owner) + " from " + thread + " round " + i);
+                      written.get(owner).add(m.id());
+                      if (i % 3 == 0) {
+                        store.update(owner, m.id(), MemoryUpdate.text(m.text() + " (revised)"));
+                      }
+                      for (SearchHit h :
+                          store.search(
+                              SearchRequest.builder(owner, "secret round").limit(20).build())) {
+                        assertOwn(owner, h.memory());
+                      }
+                      for (Memory listed : store.list(owner).items()) {
+                        assertOwn(owner, listed);
+                      }
+                      for (HistoryEvent e : store.history(owner, PageRequest.first(50)).items()) {
+                        assertTrue(owner.contains(e.scope()), "event of another owner: " + e);
+                      }
+                    }
+                    return null;
+                  }));
+        }
+      }
+      racers.add(
+          pool.submit(
+              () -> {
+                start.await();
+                while (writing.get()) {
+                  store.maintain();
+                  maintenancePasses.incrementAndGet();
+                }
+                return null;
+              }));
+      racers.add(
+          pool.submit(
+              () -> {
+                start.await();
+                while (writing.get()) {
+                  Memory m = addOne(doomed.withSession("x"), "dave's note");
+                  assertTrue(store.purge(doomed, m.id()));
+                  addOne(doomed.withSession("y"), "dave's other note");
+                  store.purgeScope(doomed.withSession("y"));
+                  store.purgeUser("dave");
+                }
+                return null;
+              }));
+      start.countDown();
+      for (Future<?> f : writers) {
+        f.get(300, TimeUnit.SECONDS);
+      }
+      writing.set(false);
+      for (Future<?> f : racers) {
+        f.get(300, TimeUnit.SECONDS);
+      }
+    } finally {
+      writing.set(false);
+      pool.shutdownNow();
+    }
+
+    assertTrue(maintenancePasses.get() > 0);
+    store.purgeUser("dave");
+    assertTrue(listAll(doomed, Filter.all()).isEmpty());
+    for (Scope owner : owners) {
+      List<Memory> all = listAll(owner, Filter.all());
+      all.forEach(m -> assertOwn(owner, m));
+      Set<MemoryId> ids = all.stream().map(Memory::id).collect(Collectors.toSet());
+      assertEquals(all.size(), ids.size(), "no duplicates for " + owner);
+      assertTrue(ids.containsAll(written.get(owner)), "every acknowledged write of " + owner);
+      assertEquals(5 + writersPerOwner * rounds, all.size());
+      assertEquals(5, store.stats(owner).byStatus().get(Status.ARCHIVED), owner.toString());
+      for (MemoryId id : written.get(owner)) {
+        for (HistoryEvent e : store.history(owner, id)) {
+          assertTrue(owner.contains(e.scope()));
+        }
+      }
+    }
+  }
+
+  private static String tag(Scope owner) {
+    return "[" + owner.userId() + "/" + owner.agentId() + "]";
+  }
+
+  private static void assertOwn(Scope owner, Memory m) {
+    assertTrue(owner.contains(m.scope()), m.scope() + " is not " + owner);
+    assertTrue(m.text().contains(tag(owner)), m.text() + " read through " + owner);
   }
 
   @Test

@@ -1,0 +1,319 @@
+package dev.engram.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engram.AddRequest;
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.SearchHit;
+import dev.engram.SearchRequest;
+import dev.engram.decay.DecayPolicy;
+import dev.engram.filter.Filter;
+import dev.engram.history.EventType;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import dev.engram.memory.Scope;
+import dev.engram.memory.Status;
+import dev.engram.memory.Tier;
+import dev.engram.spi.Durability;
+import dev.engram.spi.ListQuery;
+import dev.engram.spi.MemoryDraft;
+import dev.engram.spi.MemoryPipeline;
+import dev.engram.spi.PipelinePlan;
+import dev.engram.spi.PipelineUsage;
+import dev.engram.spi.PlannedChange;
+import dev.engram.spi.WriteBatch;
+import dev.engram.testkit.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Store rules checked against the in-memory backend, where a test can reach behind the store. */
+class DefaultMemoryStoreTest {
+  private static final Instant T0 = Instant.parse("2025-06-01T10:00:00Z");
+  private static final Scope ALICE = Scope.user("alice");
+  private static final Scope BOB = Scope.user("bob");
+
+  private final ManualClock clock = new ManualClock(T0);
+
+  private static Memory memory(MemoryId id, Scope scope, String text) {
+    return Memory.builder().id(id).text(text).scope(scope).createdAt(T0, T0).build();
+  }
+
+  private static MemoryDraft draft(MemoryId id, String text) {
+    MemoryDraft d = MemoryDraft.fact(text);
+    return new MemoryDraft(
+        id,
+        d.text(),
+        d.kind(),
+        d.tier(),
+        d.importance(),
+        d.strength(),
+        d.keywords(),
+        d.tags(),
+        d.context(),
+        d.metadata(),
+        d.sources(),
+        d.observedAt(),
+        d.links());
+  }
+
+  @Test
+  void history_ofOneId_returnsOnlyTheEventsOfTheCallersScope() {
+    InMemoryBackend backend = new InMemoryBackend();
+    MemoryId id = MemoryId.of("reused");
+    Memory bobs = memory(id, BOB, "Bob's secret");
+    Memory alices = memory(id, ALICE, "Alice's note");
+    // What an id reused across owners used to leave behind.
+    backend.apply(
+        new WriteBatch(
+            List.of(),
+            List.of(alices),
+            List.of(
+                DefaultMemoryStore.event(EventType.ADD, null, bobs, "", "api", T0),
+                new HistoryEvent(0, id, BOB, EventType.PURGE, null, null, "", "api", T0),
+                DefaultMemoryStore.event(EventType.ADD, null, alices, "", "api", T0)),
+            Durability.SYNC));
+    try (MemoryStore store = Engram.builder().backend(backend).clock(clock).build()) {
+      assertTrue(store.history(BOB, id).stream().allMatch(e -> e.scope().equals(BOB)));
+      assertEquals(2, store.history(BOB, id).size());
+      assertEquals(
+          List.of("Alice's note"),
+          store.history(ALICE, id).stream().map(e -> e.after().text()).toList());
+    }
+  }
+
+  @Test
+  void search_filteredOnTier_findsItsMatchesBeyondTheCandidateCap() {
+    try (MemoryStore store = Engram.builder().clock(clock).build()) {
+      AddRequest.Builder crowd = AddRequest.builder(ALICE);
+      for (int i = 0; i < 4500; i++) {
+        crowd.text("coffee espresso " + i);
+      }
+      store.add(crowd.build());
+      Set<MemoryId> lasting = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        lasting.add(
+            store
+                .add(
+                    AddRequest.builder(ALICE)
+                        .text("coffee with friends on a long and slow afternoon number " + i)
+                        .tier(Tier.LONG_TERM)
+                        .build())
+                .added()
+                .get(0)
+                .id());
+      }
+      List<SearchHit> hits =
+          store.search(
+              SearchRequest.builder(ALICE, "coffee espresso")
+                  .filter(Filter.eq("tier", Tier.LONG_TERM))
+                  .reinforce(false)
+                  .build());
+      assertEquals(lasting, hits.stream().map(h -> h.memory().id()).collect(Collectors.toSet()));
+    }
+  }
+
+  @Test
+  void widenedFilters_admitEveryStoredMemoryWhoseReadTimeValueMatches() {
+    long seed = Long.getLong("engram.seed", System.nanoTime());
+    Random random = new Random(seed);
+    DecayPolicy policy = DecayPolicy.defaults();
+    Instant now = T0.plus(Duration.ofDays(90));
+    try (DefaultMemoryStore store =
+        (DefaultMemoryStore) Engram.builder().clock(() -> now).decay(policy).build()) {
+      List<Memory> stored = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        Instant accessed = now.minus(Duration.ofMinutes(random.nextInt(90 * 24 * 60)));
+        stored.add(
+            Memory.builder()
+                .id(MemoryId.random())
+                .text("m" + i)
+                .scope(ALICE.withSession("s"))
+                .tier(Tier.values()[random.nextInt(3)])
+                .status(Status.values()[random.nextInt(4)])
+                .strength(1 + random.nextInt(5))
+                .createdAt(accessed, accessed)
+                .build());
+      }
+      for (int q = 0; q < 300; q++) {
+        Filter f = lazyFilter(random, 3, now);
+        Filter widened = DefaultMemoryStore.widen(f, store.mayDecay(now));
+        for (Memory m : stored) {
+          if (f.test(policy.effective(m, now))) {
+            assertTrue(
+                widened.test(m),
+                "widened " + f + " rejects " + m + "; reproduce with -Dengram.seed=" + seed);
+          }
+        }
+      }
+    }
+  }
+
+  private static Filter lazyFilter(Random r, int depth, Instant now) {
+    Instant t = now.minus(Duration.ofHours(r.nextInt(90 * 24)));
+    return switch (r.nextInt(depth > 0 ? 9 : 6)) {
+      case 0 -> Filter.eq("status", Status.values()[r.nextInt(4)]);
+      case 1 -> Filter.in("status", List.of(Status.values()[r.nextInt(4)], Status.ARCHIVED));
+      case 2 -> Filter.eq("tier", Tier.values()[r.nextInt(3)]);
+      case 3 -> Filter.gt("updatedAt", t);
+      case 4 -> Filter.lte("updatedAt", t);
+      case 5 -> Filter.eq("kind", "episodic");
+      case 6 -> Filter.not(lazyFilter(r, depth - 1, now));
+      case 7 -> Filter.and(lazyFilter(r, depth - 1, now), lazyFilter(r, depth - 1, now));
+      default -> Filter.or(lazyFilter(r, depth - 1, now), lazyFilter(r, depth - 1, now));
+    };
+  }
+
+  @Test
+  void close_waitsForARunningMaintenancePass_beforeClosingTheBackend() throws Exception {
+    CountDownLatch inMaintenance = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    ForwardingBackend backend =
+        new ForwardingBackend(new InMemoryBackend()) {
+          private boolean maintaining() {
+            return Thread.currentThread().getName().equals("engram-maintenance");
+          }
+
+          @Override
+          public List<Memory> list(ListQuery query) {
+            if (!maintaining()) {
+              return super.list(query);
+            }
+            inMaintenance.countDown();
+            // Like I/O in progress, a read in flight does not stop for an interrupt.
+            boolean interrupted = false;
+            while (true) {
+              try {
+                release.await();
+                break;
+              } catch (InterruptedException e) {
+                interrupted = true;
+              }
+            }
+            List<Memory> page = super.list(query);
+            calls.add("maintenance read");
+            if (interrupted) {
+              Thread.currentThread().interrupt();
+            }
+            return page;
+          }
+
+          @Override
+          public List<HistoryEvent> apply(WriteBatch batch) {
+            if (maintaining()) {
+              calls.add("maintenance write");
+            }
+            return super.apply(batch);
+          }
+
+          @Override
+          public void close() {
+            calls.add("close");
+            super.close();
+          }
+        };
+    MemoryStore store =
+        Engram.builder()
+            .backend(backend)
+            .clock(clock)
+            .maintenanceInterval(Duration.ofSeconds(1))
+            .build();
+    store.add(ALICE, "a passing remark");
+    clock.advance(Duration.ofDays(40));
+    assertTrue(inMaintenance.await(60, TimeUnit.SECONDS), "maintenance ran");
+    Thread closer = new Thread(store::close, "closer");
+    closer.start();
+    while (closer.getState() != Thread.State.TIMED_WAITING
+        && closer.getState() != Thread.State.WAITING
+        && closer.getState() != Thread.State.TERMINATED) {
+      Thread.onSpinWait();
+    }
+    release.countDown();
+    closer.join(60_000);
+    assertEquals(List.of("maintenance read", "maintenance write", "close"), List.copyOf(calls));
+  }
+
+  @Test
+  void search_scoresOfOneOwner_doNotDependOnAnotherOwnersData() {
+    try (MemoryStore alone = Engram.builder().clock(clock).build();
+        MemoryStore shared = Engram.builder().clock(clock).build()) {
+      for (int i = 0; i < 50; i++) {
+        shared.add(BOB, "coffee coffee coffee and more coffee, note " + i);
+      }
+      for (MemoryStore store : List.of(alone, shared)) {
+        store.add(ALICE, "Alice drinks coffee every morning");
+        store.add(ALICE, "Alice walks her dog in the park");
+        store.add(ALICE, "Alice takes her coffee black, at the park");
+      }
+      SearchRequest q =
+          SearchRequest.builder(ALICE, "coffee park").explain(true).reinforce(false).build();
+      List<Double> expected =
+          alone.search(q).stream().map(h -> h.explanation().relevance()).toList();
+      assertEquals(3, expected.size());
+      assertEquals(
+          expected, shared.search(q).stream().map(h -> h.explanation().relevance()).toList());
+    }
+  }
+
+  @Test
+  void twoOwnersWhosePipelinesProposeOneIdAtOnce_eachKeepTheirOwnMemory() throws Exception {
+    MemoryId proposed = MemoryId.of("same-for-everyone");
+    CyclicBarrier bothLookedUp = new CyclicBarrier(2);
+    // Holds each add at its look-up of the proposed id until the other has looked it up too:
+    // the interleaving in which both owners saw the id as free.
+    ForwardingBackend backend =
+        new ForwardingBackend(new InMemoryBackend()) {
+          @Override
+          public Optional<Memory> get(MemoryId id) {
+            if (id.equals(proposed)) {
+              try {
+                bothLookedUp.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return super.get(id);
+          }
+        };
+    MemoryPipeline pipeline =
+        (in, ctx) ->
+            new PipelinePlan(
+                List.of(new PlannedChange.Add(draft(proposed, in.messages().get(0).text()), "")),
+                PipelineUsage.NONE,
+                List.of());
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (MemoryStore store =
+        Engram.builder().backend(backend).clock(clock).pipeline(pipeline).build()) {
+      Future<Memory> alice = pool.submit(() -> store.add(ALICE, "Alice's fact").added().get(0));
+      Future<Memory> bob = pool.submit(() -> store.add(BOB, "Bob's fact").added().get(0));
+      Memory a = alice.get(60, TimeUnit.SECONDS);
+      Memory b = bob.get(60, TimeUnit.SECONDS);
+      assertNotEquals(a.id(), b.id());
+      assertEquals("Alice's fact", store.get(ALICE, a.id()).orElseThrow().text());
+      assertEquals("Bob's fact", store.get(BOB, b.id()).orElseThrow().text());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
