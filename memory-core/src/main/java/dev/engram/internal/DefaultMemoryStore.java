@@ -1233,6 +1233,8 @@ public final class DefaultMemoryStore implements MemoryStore {
         }
         Memory current = materialize(stored.get(), now, events);
         if (current.status() != Status.ACTIVE) {
+          // It decayed meanwhile: the transition its events record is stored with them.
+          upserts.add(current);
           continue;
         }
         Memory recalled = decay.reinforce(current, now);

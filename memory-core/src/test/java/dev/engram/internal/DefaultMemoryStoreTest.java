@@ -316,4 +316,39 @@ class DefaultMemoryStoreTest {
       pool.shutdownNow();
     }
   }
+
+  // Regression: a hit that decayed between the search and its reinforcement got an ARCHIVE event
+  // while the memory stayed stored as active.
+  @Test
+  void aHitThatDecayedBeforeItsReinforcement_isStoredArchived_withItsEvent() {
+    Memory[] stale = new Memory[1];
+    ForwardingBackend backend =
+        new ForwardingBackend(new InMemoryBackend()) {
+          @Override
+          public Optional<Memory> get(MemoryId id) {
+            // What a concurrent change could leave: last recalled long ago, so due to archive.
+            return stale[0] != null && stale[0].id().equals(id)
+                ? Optional.of(stale[0])
+                : super.get(id);
+          }
+        };
+    try (MemoryStore store = Engram.builder().backend(backend).clock(clock).build()) {
+      Memory m = store.add(ALICE, "Alice keeps bees").added().get(0);
+      store.add(ALICE, "Alice keeps bees and wasps"); // a second hit, reinforced in the same batch
+      stale[0] =
+          backend.delegate.get(m.id()).orElseThrow().toBuilder()
+              .lastAccessedAt(T0.minus(Duration.ofDays(3650)))
+              .createdAt(T0.minus(Duration.ofDays(3650)), T0.minus(Duration.ofDays(3650)))
+              .build();
+      store.search(ALICE, "bees");
+      stale[0] = null;
+      List<EventType> events =
+          store.history(ALICE, m.id()).stream().map(HistoryEvent::type).toList();
+      Memory stored = backend.delegate.get(m.id()).orElseThrow();
+      assertEquals(
+          events.contains(EventType.ARCHIVE),
+          stored.status() == Status.ARCHIVED,
+          "history " + events + " and the stored status " + stored.status() + " disagree");
+    }
+  }
 }
