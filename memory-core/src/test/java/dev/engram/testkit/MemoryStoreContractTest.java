@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.engram.AddRequest;
@@ -83,25 +82,6 @@ public abstract class MemoryStoreContractTest {
 
   protected static final Scope ALICE = Scope.user("alice");
   protected static final Scope BOB = Scope.user("bob");
-
-  /** Known gap: metadata longs indexed and queried as doubles. */
-  protected static final String EXACT_LONG_METADATA =
-      "exact-long-metadata: long metadata beyond 2^53 must compare exactly";
-
-  /**
-   * Gaps a backend is known to have: reported to its maintainers, its test here is skipped with
-   * this name until they are fixed (and runs on every other backend). Remove an entry as soon as
-   * the backend passes.
-   */
-  private static final Map<String, Set<String>> KNOWN_GAPS =
-      Map.of("dev.engram.retrieval.EmbeddedContractTest", Set.of(EXACT_LONG_METADATA));
-
-  /** Skips the test on a backend with this known gap, saying so. */
-  protected void assumeNoKnownGap(String gap) {
-    assumeFalse(
-        KNOWN_GAPS.getOrDefault(getClass().getName(), Set.of()).contains(gap),
-        "KNOWN GAP of this backend, reported, awaiting a fix there: " + gap);
-  }
 
   /** A per-test directory persistent backends may use. */
   @TempDir protected Path dir;
@@ -1037,7 +1017,6 @@ public abstract class MemoryStoreContractTest {
 
   @Test
   void filter_longMetadataBeyondTwoToThe53_comparesExactly() {
-    assumeNoKnownGap(EXACT_LONG_METADATA);
     long big = 1L << 53;
     Memory a = addOne(AddRequest.builder(ALICE).text("order a").metadata("orderId", big));
     Memory b = addOne(AddRequest.builder(ALICE).text("order b").metadata("orderId", big + 1));
@@ -1202,6 +1181,15 @@ public abstract class MemoryStoreContractTest {
         b.metadata("x", random.nextDouble() * 10);
       }
       if (random.nextInt(3) == 0) {
+        // Around 2^53, where doubles and longs part ways: stored as either.
+        long big = (1L << 53) + random.nextInt(7) - 3;
+        if (random.nextBoolean()) {
+          b.metadata("big", big);
+        } else {
+          b.metadata("big", (double) big);
+        }
+      }
+      if (random.nextInt(3) == 0) {
         b.metadata("flag", random.nextBoolean());
       }
       for (String t : tags) {
@@ -1245,8 +1233,11 @@ public abstract class MemoryStoreContractTest {
     return switch (choice) {
       case 0 -> Filter.eq("metadata.topic", topics[r.nextInt(topics.length)]);
       case 1 -> Filter.ne("metadata.n", r.nextInt(20) - 5);
-      case 2 -> Filter.gt("metadata.n", r.nextInt(20) - 5);
-      case 3 -> Filter.lte("metadata.x", r.nextDouble() * 10);
+      case 2 ->
+          r.nextBoolean()
+              ? Filter.gt("metadata.n", r.nextInt(20) - 5)
+              : Filter.gt("metadata.n", r.nextInt(40) / 2.0 - 5);
+      case 3 -> r.nextBoolean() ? Filter.lte("metadata.x", r.nextDouble() * 10) : bigFilter(r);
       case 4 ->
           Filter.in("tags", List.of(tags[r.nextInt(tags.length)], tags[r.nextInt(tags.length)]));
       case 5 -> Filter.nin("kind", List.of(Kind.values()[r.nextInt(3)]));
@@ -1262,6 +1253,20 @@ public abstract class MemoryStoreContractTest {
           Filter.or(
               randomFilter(r, depth - 1, topics, tags), randomFilter(r, depth - 1, topics, tags));
       default -> Filter.lt("metadata.topic", topics[r.nextInt(topics.length)]);
+    };
+  }
+
+  /** A comparison of {@code metadata.big} with a long or a double operand near 2^53. */
+  private static Filter bigFilter(Random r) {
+    long v = (1L << 53) + r.nextInt(9) - 4;
+    Object operand = r.nextBoolean() ? (Object) v : (Object) (double) v;
+    String field = "metadata.big";
+    return switch (r.nextInt(5)) {
+      case 0 -> Filter.eq(field, operand);
+      case 1 -> Filter.gt(field, operand);
+      case 2 -> Filter.gte(field, operand);
+      case 3 -> Filter.lt(field, operand);
+      default -> Filter.lte(field, operand);
     };
   }
 

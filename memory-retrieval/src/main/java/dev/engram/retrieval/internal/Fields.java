@@ -53,8 +53,14 @@ final class Fields {
     return "m." + key + ".s";
   }
 
+  /** A metadata value stored as a double. */
   static String metadataNumber(String key) {
     return "m." + key + ".n";
+  }
+
+  /** A metadata value stored as a long: indexed exactly, apart from the doubles. */
+  static String metadataLong(String key) {
+    return "m." + key + ".l";
   }
 
   static String metadataBoolean(String key) {

@@ -3,6 +3,8 @@ package dev.engram.retrieval.internal;
 import dev.engram.filter.FieldType;
 import dev.engram.filter.Filter;
 import dev.engram.filter.FilterField;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.Set;
 import org.apache.lucene.document.DoubleField;
@@ -108,7 +110,13 @@ final class FilterTranslator {
         if (value instanceof String s) {
           yield keyword(Fields.metadataString(key), op, s);
         } else if (value instanceof Double d) {
-          yield number(Fields.metadataNumber(key), op, d);
+          yield either(
+              number(Fields.metadataNumber(key), op, d),
+              longRange(Fields.metadataLong(key), op, d));
+        } else if (value instanceof Long l) {
+          yield either(
+              number(Fields.metadataNumber(key), op, l),
+              longRange(Fields.metadataLong(key), op, l));
         } else {
           yield keyword(Fields.metadataBoolean(key), op, value.toString());
         }
@@ -136,6 +144,73 @@ final class FilterTranslator {
       case LT -> DoubleField.newRangeQuery(field, Double.NEGATIVE_INFINITY, Math.nextDown(v));
       case LTE -> DoubleField.newRangeQuery(field, Double.NEGATIVE_INFINITY, v);
     };
+  }
+
+  /** Metadata numbers are stored as doubles or as longs, each in its own field. */
+  private static Query either(Query doubles, Query longs) {
+    return new BooleanQuery.Builder()
+        .add(doubles, Occur.SHOULD)
+        .add(longs, Occur.SHOULD)
+        .setMinimumNumberShouldMatch(1)
+        .build();
+  }
+
+  /** Stored doubles against a long operand, compared exactly (the operand may exceed 2^53). */
+  private static Query number(String field, Filter.Op op, long operand) {
+    double d = (double) operand; // nearest double; may lie either side of the operand
+    int side = new BigDecimal(d).compareTo(new BigDecimal(operand));
+    return switch (op) {
+      case EQ -> side == 0 ? DoubleField.newExactQuery(field, d) : MatchNoDocsQuery.INSTANCE;
+      case GT ->
+          DoubleField.newRangeQuery(field, side > 0 ? d : Math.nextUp(d), Double.POSITIVE_INFINITY);
+      case GTE ->
+          DoubleField.newRangeQuery(
+              field, side >= 0 ? d : Math.nextUp(d), Double.POSITIVE_INFINITY);
+      case LT ->
+          DoubleField.newRangeQuery(
+              field, Double.NEGATIVE_INFINITY, side < 0 ? d : Math.nextDown(d));
+      case LTE ->
+          DoubleField.newRangeQuery(
+              field, Double.NEGATIVE_INFINITY, side <= 0 ? d : Math.nextDown(d));
+    };
+  }
+
+  /** Stored longs against a double operand, compared exactly. */
+  private static Query longRange(String field, Filter.Op op, double operand) {
+    BigDecimal d = new BigDecimal(operand);
+    BigDecimal floor = d.setScale(0, RoundingMode.FLOOR);
+    BigDecimal ceil = d.setScale(0, RoundingMode.CEILING);
+    return switch (op) {
+      case EQ ->
+          floor.compareTo(d) == 0 && fitsLong(floor)
+              ? LongField.newExactQuery(field, floor.longValueExact())
+              : MatchNoDocsQuery.INSTANCE;
+      case GT -> atLeast(field, floor.add(BigDecimal.ONE));
+      case GTE -> atLeast(field, ceil);
+      case LT -> atMost(field, ceil.subtract(BigDecimal.ONE));
+      case LTE -> atMost(field, floor);
+    };
+  }
+
+  private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+  private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
+  private static boolean fitsLong(BigDecimal v) {
+    return v.compareTo(LONG_MIN) >= 0 && v.compareTo(LONG_MAX) <= 0;
+  }
+
+  private static Query atLeast(String field, BigDecimal min) {
+    if (min.compareTo(LONG_MAX) > 0) {
+      return MatchNoDocsQuery.INSTANCE;
+    }
+    return LongField.newRangeQuery(field, min.max(LONG_MIN).longValueExact(), Long.MAX_VALUE);
+  }
+
+  private static Query atMost(String field, BigDecimal max) {
+    if (max.compareTo(LONG_MIN) < 0) {
+      return MatchNoDocsQuery.INSTANCE;
+    }
+    return LongField.newRangeQuery(field, Long.MIN_VALUE, max.min(LONG_MAX).longValueExact());
   }
 
   private static Query longRange(String field, Filter.Op op, long v) {

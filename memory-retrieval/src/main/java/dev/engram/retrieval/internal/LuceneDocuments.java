@@ -177,10 +177,7 @@ final class LuceneDocuments {
       case String s -> d.add(new KeywordField(Fields.metadataString(key), s, Field.Store.NO));
       case Boolean b ->
           d.add(new KeywordField(Fields.metadataBoolean(key), b.toString(), Field.Store.NO));
-      case Long l ->
-          d.add(
-              new DoubleField(
-                  Fields.metadataNumber(key), normalize(l.doubleValue()), Field.Store.NO));
+      case Long l -> d.add(new LongField(Fields.metadataLong(key), l, Field.Store.NO));
       case Double x ->
           d.add(new DoubleField(Fields.metadataNumber(key), normalize(x), Field.Store.NO));
       case List<?> list -> {
