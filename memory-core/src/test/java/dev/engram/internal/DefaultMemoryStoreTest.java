@@ -255,28 +255,6 @@ class DefaultMemoryStoreTest {
   }
 
   @Test
-  void search_scoresOfOneOwner_doNotDependOnAnotherOwnersData() {
-    try (MemoryStore alone = Engram.builder().clock(clock).build();
-        MemoryStore shared = Engram.builder().clock(clock).build()) {
-      for (int i = 0; i < 50; i++) {
-        shared.add(BOB, "coffee coffee coffee and more coffee, note " + i);
-      }
-      for (MemoryStore store : List.of(alone, shared)) {
-        store.add(ALICE, "Alice drinks coffee every morning");
-        store.add(ALICE, "Alice walks her dog in the park");
-        store.add(ALICE, "Alice takes her coffee black, at the park");
-      }
-      SearchRequest q =
-          SearchRequest.builder(ALICE, "coffee park").explain(true).reinforce(false).build();
-      List<Double> expected =
-          alone.search(q).stream().map(h -> h.explanation().relevance()).toList();
-      assertEquals(3, expected.size());
-      assertEquals(
-          expected, shared.search(q).stream().map(h -> h.explanation().relevance()).toList());
-    }
-  }
-
-  @Test
   void twoOwnersWhosePipelinesProposeOneIdAtOnce_eachKeepTheirOwnMemory() throws Exception {
     MemoryId proposed = MemoryId.of("same-for-everyone");
     CyclicBarrier bothLookedUp = new CyclicBarrier(2);

@@ -770,6 +770,31 @@ public abstract class MemoryStoreContractTest {
   }
 
   @Test
+  void search_scoresOfOneOwner_doNotDependOnAnotherOwnersData() {
+    // A second store holds Alice's memories alone; this one holds Bob's too, full of her words.
+    try (MemoryStore alone =
+        Engram.builder().backend(newBackend(dir.resolve("alone"))).clock(clock).build()) {
+      for (int i = 0; i < 50; i++) {
+        store.add(BOB, "coffee coffee coffee and more coffee in the park, note " + i);
+      }
+      for (MemoryStore s : List.of(alone, store)) {
+        s.add(ALICE, "Alice drinks coffee every morning");
+        s.add(ALICE, "Alice walks her dog in the park");
+        s.add(ALICE, "Alice takes her coffee black, at the park");
+      }
+      SearchRequest q =
+          SearchRequest.builder(ALICE, "coffee park").explain(true).reinforce(false).build();
+      List<String> expected =
+          alone.search(q).stream().map(h -> h.text() + " " + h.explanation()).toList();
+      assertEquals(3, expected.size());
+      assertEquals(
+          expected,
+          store.search(q).stream().map(h -> h.text() + " " + h.explanation()).toList(),
+          "another owner's memories changed Alice's scores");
+    }
+  }
+
+  @Test
   void search_inASmallScopeAmongManyOthers_stillFindsItsResults() {
     for (int i = 0; i < 300; i++) {
       addOne(Scope.user("crowd-" + (i % 10)), "coffee order number " + i + " espresso coffee");
