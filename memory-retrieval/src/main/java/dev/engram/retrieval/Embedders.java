@@ -1,9 +1,11 @@
 package dev.engram.retrieval;
 
+import dev.engram.retrieval.internal.InProcessOnnxModel;
 import dev.engram.spi.Embedder;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +30,17 @@ public final class Embedders {
    * download, no API key): 384 dimensions, English-first. Loading it takes a second or two.
    */
   public static Embedder bgeSmallEn() {
+    // langchain4j's model jar, run in a session tuned for a store (see InProcessOnnxModel).
     return of(
-        new BgeSmallEnV15QuantizedEmbeddingModel(), "bge-small-en-v1.5-q", BGE_QUERY_PREFIX, "");
+        InProcessOnnxModel.load(
+            BgeSmallEnV15QuantizedEmbeddingModel.class,
+            "bge-small-en-v1.5-q.onnx",
+            "bge-small-en-v1.5-q-tokenizer.json",
+            PoolingMode.CLS,
+            384),
+        "bge-small-en-v1.5-q",
+        BGE_QUERY_PREFIX,
+        "");
   }
 
   /**

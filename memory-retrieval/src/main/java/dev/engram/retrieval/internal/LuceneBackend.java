@@ -200,6 +200,26 @@ public final class LuceneBackend implements MemoryBackend {
   /** Whether the journal failed to take a write: warned once, until it works again. */
   private boolean journalFailing;
 
+  /**
+   * Index writes so far, and how many of them readers see. A write does not reopen the reader
+   * itself: the next read does, so a bulk import is not cut into a segment per call (each small
+   * segment's HNSW graph is rebuilt again by every merge). Reads see every write that returned.
+   */
+  private volatile long written;
+
+  private volatile long visible;
+  private final Object refreshing = new Object();
+
+  /**
+   * What the index holds of memories written since readers last reopened (for {@link #prepare}).
+   */
+  private final Map<MemoryId, Recent> recent = new ConcurrentHashMap<>();
+
+  /** Readers reopen at the latest after this many unseen writes, which bounds {@link #recent}. */
+  private static final int REFRESH_AFTER = 10_000;
+
+  private record Recent(long generation, Existing existing) {}
+
   private final ScheduledExecutorService committer;
   private long lastSequence;
   private boolean dirty;
@@ -341,7 +361,7 @@ public final class LuceneBackend implements MemoryBackend {
         replay(r);
       }
       // Readers opened before the replay would not see it.
-      searchers.maybeRefreshBlocking();
+      refresh();
       // Deferred records after the operations: each is kept only if still newer than what is known.
       for (Translog.Record r : replayDeferred) {
         replayDeferred(r);
@@ -536,7 +556,9 @@ public final class LuceneBackend implements MemoryBackend {
         applyToIndex(batch.purges(), rewritten, numbered);
         lastSequence = seq;
         dirty = true;
-        searchers.maybeRefreshBlocking();
+        if (recent.size() >= REFRESH_AFTER) {
+          refresh();
+        }
       } catch (IOException | RuntimeException e) {
         // The log holds the change, so reopening recovers it; this instance cannot go on safely.
         failure = "an index write failed (" + e.getMessage() + ")";
@@ -702,7 +724,7 @@ public final class LuceneBackend implements MemoryBackend {
         release(s);
       }
       applyToIndex(List.of(), prepare(newer), events);
-      searchers.maybeRefreshBlocking();
+      refresh();
     } catch (IOException | RuntimeException e) {
       if (failure == null) {
         failure = "an index write failed (" + e.getMessage() + ")";
@@ -780,12 +802,14 @@ public final class LuceneBackend implements MemoryBackend {
     List<Prepared> out = new ArrayList<>(upserts.size());
     List<Integer> toEmbed = new ArrayList<>();
     List<String> texts = new ArrayList<>();
-    IndexSearcher s = acquire();
+    // Without reopening readers: what they do not show yet is in recent.
+    IndexSearcher s = acquireAsIs();
     try {
       for (Memory m : upserts) {
         String text = embedder == null ? null : composer.embedded(m);
         String hash = text == null ? null : hash(text);
-        Existing old = existing(s, m.id());
+        Recent r = recent.get(m.id());
+        Existing old = r != null ? r.existing() : existing(s, m.id());
         float[] vector = null;
         if (embedder != null) {
           if (old != null && hash.equals(old.hash()) && old.vector() != null) {
@@ -1002,8 +1026,21 @@ public final class LuceneBackend implements MemoryBackend {
 
   private void applyToIndex(
       List<MemoryId> purges, List<Prepared> upserts, List<HistoryEvent> events) throws IOException {
+    long generation = written + 1;
     for (MemoryId id : purges) {
       writer.deleteDocuments(new Term(Fields.ID, id.value()));
+      recent.put(id, new Recent(generation, null));
+    }
+    for (Prepared p : upserts) {
+      recent.put(
+          p.memory().id(),
+          new Recent(
+              generation,
+              new Existing(
+                  p.hash(),
+                  p.vector(),
+                  p.turn(),
+                  p.turn() == null ? null : TextComposer.asPrevious(p.memory()))));
     }
     for (Prepared p : upserts) {
       Document d =
@@ -1026,6 +1063,30 @@ public final class LuceneBackend implements MemoryBackend {
       // Keyed by sequence, so replaying a record twice cannot duplicate an event.
       writer.updateDocument(
           new Term(Fields.SEQ + "_key", Long.toString(e.sequence())), LuceneDocuments.event(e));
+    }
+    written = generation;
+  }
+
+  /**
+   * Reopens readers on every write so far; they then need nothing from {@link #recent}. Reopening
+   * writes the buffered documents as a segment, so the caller's interrupt is set aside meanwhile.
+   */
+  private void refresh() throws IOException {
+    boolean interrupted = Thread.interrupted();
+    try {
+      synchronized (refreshing) {
+        long target = written;
+        if (visible >= target) {
+          return;
+        }
+        searchers.maybeRefreshBlocking();
+        visible = target;
+        recent.values().removeIf(r -> r.generation() <= target);
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -1205,7 +1266,34 @@ public final class LuceneBackend implements MemoryBackend {
 
   // ------------------------------------------------------------------------------------ reads
 
+  /**
+   * A reader that sees every write so far. If the index cannot take the latest writes (a full disk,
+   * say), the store stops accepting writes and reads go on from the index as it was: those writes
+   * are in the operation log, and reopening the store recovers them.
+   */
   private IndexSearcher acquire() {
+    checkOpen();
+    if (visible < written && failure == null) {
+      try {
+        refresh();
+      } catch (IOException | RuntimeException e) {
+        failure = "an index write failed (" + e.getMessage() + ")";
+        LOG.warn(
+            "the index of {} cannot take the latest writes ({}); they are in the operation log and"
+                + " are recovered when the store is reopened; until then reads do not show them",
+            dir,
+            e.getMessage());
+      }
+    }
+    try {
+      return searchers.acquire();
+    } catch (IOException e) {
+      throw new StoreIOException("could not open a reader on " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The current reader, which may not show the latest writes (see {@link #recent}). */
+  private IndexSearcher acquireAsIs() {
     checkOpen();
     try {
       return searchers.acquire();
@@ -1470,7 +1558,6 @@ public final class LuceneBackend implements MemoryBackend {
         lastSequence = Math.max(lastSequence, e.sequence());
       }
       dirty = true;
-      searchers.maybeRefreshBlocking();
       forgetDeferred(List.of(), memories);
     } catch (IOException | RuntimeException e) {
       failure = "an import failed (" + e.getMessage() + ")";
