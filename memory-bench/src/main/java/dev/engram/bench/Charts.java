@@ -66,6 +66,11 @@ final class Charts {
         s -> String.format(Locale.ROOT, "%,.0f", s.get("heapAfterLoadMiB").asDouble()));
     row(
         sb,
+        "process resident memory, MiB (heap, model, mapped index)",
+        sizes,
+        s -> String.format(Locale.ROOT, "%,.0f", s.path("residentMiB").asDouble(-1)));
+    row(
+        sb,
         "disk, bytes / memory",
         sizes,
         s -> String.format(Locale.ROOT, "%,.0f", s.get("diskBytesPerMemory").asDouble()));

@@ -251,7 +251,7 @@ public final class ScaleBench {
     r.put("memories", n);
     r.put(
         "embeddings",
-        base instanceof SyntheticEmbedder ? "synthetic unit vectors" : base.modelId());
+        base instanceof SyntheticEmbedder ? "synthetic (word projection)" : base.modelId());
     Path dir = o.work().resolve("size-" + n);
     deleteRecursively(dir);
     int users = Math.max(10, n / 200);
@@ -304,6 +304,8 @@ public final class ScaleBench {
 
       embedder.precompute(queries);
       r.put("heapAfterLoadMiB", round(heapMiB()));
+      // The whole process, heap, the model's native memory and the index pages mapped in.
+      r.put("residentMiB", round(residentMiB()));
 
       ObjectNode search = r.putObject("search");
       embedder.supplied(false);
@@ -674,6 +676,20 @@ public final class ScaleBench {
     }
     Runtime rt = Runtime.getRuntime();
     return (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024.0);
+  }
+
+  /** The process's resident memory (Linux), or -1 where /proc does not say. */
+  private static double residentMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   static double percentile(List<Double> values, double p) {
