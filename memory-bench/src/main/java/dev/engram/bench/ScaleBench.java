@@ -307,20 +307,11 @@ public final class ScaleBench {
       // The whole process, heap, the model's native memory and the index pages mapped in.
       r.put("residentMiB", round(residentMiB()));
 
-      ObjectNode search = r.putObject("search");
+      // The four kinds of search take turns query by query, so background work after the import
+      // (Lucene's merges) weighs on all of them alike rather than on whichever runs first.
+      r.set("search", latencies(store, embedder, queries, queryUsers, o.runs()));
       embedder.supplied(false);
-      search.set(
-          "withQueryEmbedding", latency(store, queries, queryUsers, Filter.all(), false, o.runs()));
-      embedder.supplied(true);
-      search.set(
-          "vectorSupplied", latency(store, queries, queryUsers, Filter.all(), false, o.runs()));
-      search.set(
-          "vectorSuppliedWithFilter",
-          latency(store, queries, queryUsers, Filter.eq("metadata.topic", "t3"), false, o.runs()));
-      search.set(
-          "vectorSuppliedWithReinforcement",
-          latency(store, queries, queryUsers, Filter.all(), true, o.runs()));
-      embedder.supplied(false);
+      ObjectNode search = (ObjectNode) r.get("search");
       ObjectNode throughput = r.putObject("throughputQps");
       ObjectNode throughputSpread = r.putObject("throughputQpsRange");
       for (int t : o.threads()) {
@@ -395,27 +386,71 @@ public final class ScaleBench {
   }
 
   /**
-   * Search latency over every query, {@code runs} times after one warm-up pass: the median of each
-   * run's percentiles, and the spread of the per-run medians.
+   * Latency of four kinds of search over every query, interleaved: with the query embedding, with
+   * the vector supplied, supplied with a metadata filter, and supplied with reinforcement (the
+   * default for callers). Each query runs all four in a rotating order; one warm-up pass, then
+   * {@code runs} measured passes.
    */
-  private static ObjectNode latency(
-      MemoryStore store,
-      List<String> queries,
-      int[] users,
-      Filter filter,
-      boolean reinforce,
-      int runs) {
-    return timed(
-        runs,
-        queries.size(),
-        i ->
-            store.search(
-                SearchRequest.builder(Scope.user("u" + users[i]), queries.get(i))
-                    .limit(10)
-                    .filter(filter)
-                    .reinforce(reinforce)
-                    .weights(RankingWeights.DEFAULT)
-                    .build()));
+  private static ObjectNode latencies(
+      MemoryStore store, QueryVectors embedder, List<String> queries, int[] users, int runs) {
+    String[] names = {
+      "withQueryEmbedding",
+      "vectorSupplied",
+      "vectorSuppliedWithFilter",
+      "vectorSuppliedWithReinforcement"
+    };
+    List<List<Double>> p50 = new ArrayList<>();
+    List<List<Double>> p95 = new ArrayList<>();
+    List<List<Double>> p99 = new ArrayList<>();
+    for (int k = 0; k < names.length; k++) {
+      p50.add(new ArrayList<>());
+      p95.add(new ArrayList<>());
+      p99.add(new ArrayList<>());
+    }
+    for (int pass = 0; pass <= runs; pass++) {
+      List<List<Double>> ms = new ArrayList<>();
+      for (int k = 0; k < names.length; k++) {
+        ms.add(new ArrayList<>(queries.size()));
+      }
+      for (int i = 0; i < queries.size(); i++) {
+        for (int j = 0; j < names.length; j++) {
+          int k = (i + j) % names.length;
+          embedder.supplied(k != 0);
+          SearchRequest.Builder b =
+              SearchRequest.builder(Scope.user("u" + users[i]), queries.get(i))
+                  .limit(10)
+                  .reinforce(k == 3)
+                  .weights(RankingWeights.DEFAULT);
+          if (k == 2) {
+            b.filter(Filter.eq("metadata.topic", "t3"));
+          }
+          SearchRequest request = b.build();
+          long t = System.nanoTime();
+          store.search(request);
+          ms.get(k).add((System.nanoTime() - t) / 1e6);
+        }
+      }
+      if (pass > 0) {
+        for (int k = 0; k < names.length; k++) {
+          p50.get(k).add(percentile(ms.get(k), 0.50));
+          p95.get(k).add(percentile(ms.get(k), 0.95));
+          p99.get(k).add(percentile(ms.get(k), 0.99));
+        }
+      }
+    }
+    ObjectNode out = JSON.createObjectNode();
+    for (int k = 0; k < names.length; k++) {
+      ObjectNode node = out.putObject(names[k]);
+      node.put("calls", queries.size());
+      node.put("runs", runs);
+      node.put("p50Ms", round(percentile(p50.get(k), 0.5)));
+      node.put("p95Ms", round(percentile(p95.get(k), 0.5)));
+      node.put("p99Ms", round(percentile(p99.get(k), 0.5)));
+      ArrayNode spread = node.putArray("p50RangeMs");
+      spread.add(round(p50.get(k).stream().mapToDouble(Double::doubleValue).min().orElse(0)));
+      spread.add(round(p50.get(k).stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+    }
+    return out;
   }
 
   /** Times {@code n} calls of {@code call}: one warm-up pass, then {@code runs} measured passes. */
@@ -720,7 +755,12 @@ public final class ScaleBench {
         if (Files.isDirectory(p)) {
           Files.createDirectories(t);
         } else if (!name.equals("engram.lock") && !name.equals("write.lock")) {
-          Files.copy(p, t);
+          try {
+            Files.copy(p, t);
+          } catch (java.nio.file.NoSuchFileException gone) {
+            // A merge deleted it meanwhile: not part of the last commit, which Lucene never
+            // deletes from, so a kill at this instant would not have needed it either.
+          }
         }
       }
     }

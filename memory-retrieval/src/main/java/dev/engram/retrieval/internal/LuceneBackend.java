@@ -908,6 +908,9 @@ public final class LuceneBackend implements MemoryBackend {
         touched.add(p.turn().sessionKey());
       }
     }
+    if (touched.isEmpty() && purges.isEmpty()) {
+      return positioned; // the usual case: nothing to read, and no reason to reopen readers
+    }
     IndexSearcher s = acquire();
     try {
       for (MemoryId id : purges) {
