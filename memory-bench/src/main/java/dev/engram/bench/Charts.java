@@ -36,7 +36,31 @@ final class Charts {
                 "%,.0f (%.0f%%)",
                 s.get("ingest").get("memoriesPerSecond").asDouble(),
                 100 * s.get("ingest").get("embeddingShareOfIngest").asDouble()));
-    row(sb, "ingest ÷ the model's batched rate", sizes, s -> ratio(s, "ingestOverModelBatched"));
+    row(
+        sb,
+        "ingest ÷ the model's batched rate on bare texts",
+        sizes,
+        s -> ratio(s, "ingestOverModelBatched"));
+    row(
+        sb,
+        "ingest ÷ the model's batched rate on the same dated passages",
+        sizes,
+        s -> ratio(s, "ingestOverModelOnPassages"));
+    row(
+        sb,
+        "ingest by several importer threads, memories / s (÷ rate on passages; threads)",
+        sizes,
+        s -> {
+          JsonNode c = s.path("concurrentIngest");
+          return c.isObject()
+              ? String.format(
+                  Locale.ROOT,
+                  "%,.0f (%s; %d)",
+                  c.get("memoriesPerSecond").asDouble(),
+                  ratio(s, "concurrentIngestOverModelOnPassages"),
+                  c.get("threads").asInt())
+              : "—";
+        });
     row(sb, "search p50 / p95 / p99 ms, query embedded", sizes, s -> ms(s, "withQueryEmbedding"));
     row(sb, "search p50 / p95 / p99 ms, vector supplied", sizes, s -> ms(s, "vectorSupplied"));
     row(sb, "… with a metadata filter", sizes, s -> ms(s, "vectorSuppliedWithFilter"));
@@ -99,6 +123,20 @@ final class Charts {
                 "%.3f (%.3f)",
                 s.get("hnsw").get("recallAt10").asDouble(),
                 s.get("hnsw").get("recallAt10WithDepth100").asDouble()));
+    row(
+        sb,
+        "… the same passages as synthetic vectors, plain Lucene index",
+        sizes,
+        s -> {
+          JsonNode c = s.get("hnsw").path("syntheticVectorsSameSize");
+          return c.isObject()
+              ? String.format(
+                  Locale.ROOT,
+                  "%.3f (%.3f)",
+                  c.get("recallAt10").asDouble(),
+                  c.get("recallAt10WithDepth100").asDouble())
+              : "—";
+        });
     row(
         sb,
         "floor: raw HNSW p50 ms, k = 10 / 100",

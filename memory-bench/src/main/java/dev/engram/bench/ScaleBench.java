@@ -13,6 +13,7 @@ import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
 import dev.engram.retrieval.EmbeddedMemory;
 import dev.engram.retrieval.Embedders;
+import dev.engram.retrieval.PassageFormat;
 import dev.engram.spi.Embedder;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
@@ -40,6 +41,7 @@ import java.util.stream.Stream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FloatVectorValues;
@@ -47,6 +49,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
@@ -84,7 +87,9 @@ public final class ScaleBench {
       Path out,
       long seed,
       boolean quantized,
-      int runs) {}
+      int runs,
+      int ingestThreads,
+      int concurrentIngestUpTo) {}
 
   private ScaleBench() {}
 
@@ -111,6 +116,8 @@ public final class ScaleBench {
     long seed = 42;
     boolean quantized = false;
     int runs = 3;
+    int ingestThreads = 2;
+    int concurrentUpTo = 100_000;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
@@ -151,6 +158,18 @@ public final class ScaleBench {
           i++;
         }
         case "--quantized" -> quantized = true;
+        case "--concurrent-ingest-up-to" -> {
+          concurrentUpTo = Integer.parseInt(v);
+          i++;
+        }
+        case "--ingest-threads" -> {
+          ingestThreads = Integer.parseInt(v);
+          if (ingestThreads < 1) {
+            throw new IllegalArgumentException(
+                "--ingest-threads must be at least 1, got " + ingestThreads);
+          }
+          i++;
+        }
         case "--runs" -> {
           runs = Integer.parseInt(v);
           if (runs < 1) {
@@ -162,7 +181,19 @@ public final class ScaleBench {
       }
     }
     return new Options(
-        sizes, real, queries, threads, peerLimit, recovery, work, out, seed, quantized, runs);
+        sizes,
+        real,
+        queries,
+        threads,
+        peerLimit,
+        recovery,
+        work,
+        out,
+        seed,
+        quantized,
+        runs,
+        ingestThreads,
+        concurrentUpTo);
   }
 
   private static List<Integer> ints(String s) {
@@ -202,6 +233,23 @@ public final class ScaleBench {
                         / report.get("embeddingModel").get("batchedTextsPerSecond").asDouble()));
         ((ObjectNode) size.get("ratios"))
             .put(
+                "ingestOverModelOnPassages",
+                round(
+                    size.get("ingest").get("memoriesPerSecond").asDouble()
+                        / report.get("embeddingModel").get("batchedPassagesPerSecond").asDouble()));
+        if (size.has("concurrentIngest")) {
+          ((ObjectNode) size.get("ratios"))
+              .put(
+                  "concurrentIngestOverModelOnPassages",
+                  round(
+                      size.get("concurrentIngest").get("memoriesPerSecond").asDouble()
+                          / report
+                              .get("embeddingModel")
+                              .get("batchedPassagesPerSecond")
+                              .asDouble()));
+        }
+        ((ObjectNode) size.get("ratios"))
+            .put(
                 "queryEmbeddingShareOfSearchP50",
                 round(
                     report.get("embeddingModel").get("queryEmbeddingP50Ms").asDouble()
@@ -229,20 +277,98 @@ public final class ScaleBench {
       rates.add(texts.size() / ((System.nanoTime() - t0) / 1e9));
     }
     double batched = percentile(rates, 0.5);
+    // What the store embeds is the passage, dated as its PassageFormat writes it (the default adds
+    // "On <date>: "), so the model's rate on those same passages is the ceiling ingest can reach.
+    List<String> passages = new ArrayList<>(texts.size());
+    for (String t : texts) {
+      passages.add(passage(t));
+    }
+    List<Double> passageRates = new ArrayList<>();
+    for (int run = 0; run < runs; run++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < passages.size(); i += 64) {
+        model.embedAll(passages.subList(i, i + 64));
+      }
+      passageRates.add(passages.size() / ((System.nanoTime() - t0) / 1e9));
+    }
+    double batchedPassages = percentile(passageRates, 0.5);
     List<String> queries = SyntheticData.queries(seed + 11, 200);
     ObjectNode single = timed(runs, queries.size(), i -> model.embedQuery(queries.get(i)));
     ObjectNode m = JSON.createObjectNode();
     m.put("model", model.modelId());
     m.put("batchedTextsPerSecond", round(batched));
+    m.put("batchedPassagesPerSecond", round(batchedPassages));
     m.put("queryEmbeddingP50Ms", single.get("p50Ms").asDouble());
     m.put("queryEmbeddingP99Ms", single.get("p99Ms").asDouble());
     log.printf(
         Locale.ROOT,
-        "model %s: %.0f texts/s batched, query %.2f ms p50%n",
+        "model %s: %.0f texts/s batched (%.0f/s as dated passages), query %.2f ms p50%n",
         model.modelId(),
         batched,
+        batchedPassages,
         single.get("p50Ms").asDouble());
     return m;
+  }
+
+  /** A memory as the store embeds it under the default passage format, dated today. */
+  static String passage(String text) {
+    PassageFormat format = PassageFormat.english();
+    String date =
+        java.time.format.DateTimeFormatter.ofPattern(format.datePattern(), format.locale())
+            .withZone(java.time.ZoneOffset.UTC)
+            .format(Instant.now());
+    return format.withoutSpeaker().replace("{date}", date).replace("{text}", text);
+  }
+
+  /**
+   * HNSW recall of the synthetic vectors at a size where the real model was used: a plain Lucene
+   * index of the same passages embedded by {@link SyntheticEmbedder}, so the recall measured at
+   * sizes that only have synthetic vectors can be read against the real model's at the same size.
+   */
+  private static ObjectNode syntheticControl(int n, List<String> queries, Options o)
+      throws IOException {
+    SyntheticEmbedder synthetic = new SyntheticEmbedder(DIMENSION);
+    int probes = Math.min(100, queries.size());
+    float[][] qv = new float[probes][];
+    for (int i = 0; i < probes; i++) {
+      qv[i] = synthetic.embedQuery(queries.get(i));
+    }
+    int[][] exactDocs = new int[probes][10];
+    float[][] exactScores = new float[probes][10];
+    for (float[] sc : exactScores) {
+      Arrays.fill(sc, Float.NEGATIVE_INFINITY);
+    }
+    try (ByteBuffersDirectory d = new ByteBuffersDirectory()) {
+      try (IndexWriter w = new IndexWriter(d, new IndexWriterConfig().setRAMBufferSizeMB(64))) {
+        for (int i = 0; i < n; i++) {
+          float[] v = synthetic.embed(passage(SyntheticData.memory(o.seed(), i)));
+          for (int q = 0; q < probes; q++) {
+            float sc = dot(qv[q], v);
+            if (sc > exactScores[q][9]) {
+              insert(exactDocs[q], exactScores[q], i, sc);
+            }
+          }
+          Document doc = new Document();
+          doc.add(new KnnFloatVectorField("vec", v, VectorSimilarityFunction.DOT_PRODUCT));
+          w.addDocument(doc);
+        }
+      }
+      try (DirectoryReader reader = DirectoryReader.open(d)) {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        double recall10 = 0;
+        double recallDepth = 0;
+        for (int q = 0; q < probes; q++) {
+          TopDocs top = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
+          recall10 += overlap(exactDocs[q], top.scoreDocs, 10) / 10.0;
+          TopDocs deep = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
+          recallDepth += overlap(exactDocs[q], deep.scoreDocs, 100) / 10.0;
+        }
+        ObjectNode c = JSON.createObjectNode();
+        c.put("recallAt10", round(recall10 / probes));
+        c.put("recallAt10WithDepth100", round(recallDepth / probes));
+        return c;
+      }
+    }
   }
 
   private static ObjectNode size(int n, Embedder base, Options o, java.io.PrintStream log)
@@ -356,9 +482,85 @@ public final class ScaleBench {
     deleteRecursively(o.work().resolve("crashed-" + n));
 
     hnswAndPeers(r, dir, queries, embedder, n, o, log);
+    if (!(base instanceof SyntheticEmbedder)) {
+      ObjectNode control = syntheticControl(n, queries, o);
+      ((ObjectNode) r.get("hnsw")).set("syntheticVectorsSameSize", control);
+      log.printf(
+          Locale.ROOT,
+          "  hnsw recall@10 of synthetic vectors at this size %.3f (depth 100: %.3f)%n",
+          control.get("recallAt10").asDouble(),
+          control.get("recallAt10WithDepth100").asDouble());
+    }
     ratios(r);
     deleteRecursively(dir);
+    if (o.ingestThreads() > 1 && n <= o.concurrentIngestUpTo()) {
+      r.set("concurrentIngest", concurrentIngest(n, users, base, o, log));
+    }
     return r;
+  }
+
+  /**
+   * The same import by several threads, each taking its share of the users, into a fresh store: an
+   * application importing history can keep both the model and the index busy, since one thread's
+   * embedding overlaps another's indexing (the store serialises only writers of the same owner).
+   */
+  private static ObjectNode concurrentIngest(
+      int n, int users, Embedder base, Options o, java.io.PrintStream log) throws Exception {
+    Path dir = o.work().resolve("size-" + n + "-concurrent");
+    deleteRecursively(dir);
+    int threads = o.ingestThreads();
+    long t0 = System.nanoTime();
+    try (MemoryStore store = open(dir, base, o.quantized(), Duration.ofSeconds(5));
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int u = first; u < users; u += threads) {
+                    AddRequest.Builder b =
+                        AddRequest.builder(Scope.user("u" + u))
+                            .infer(false)
+                            .metadata("topic", "t" + (u % 7));
+                    int inBatch = 0;
+                    for (int i = u; i < n; i += users) {
+                      b.text(SyntheticData.memory(o.seed(), i));
+                      if (++inBatch == 500) {
+                        store.add(b.build());
+                        b =
+                            AddRequest.builder(Scope.user("u" + u))
+                                .infer(false)
+                                .metadata("topic", "t" + (u % 7));
+                        inBatch = 0;
+                      }
+                    }
+                    if (inBatch > 0) {
+                      store.add(b.build());
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    deleteRecursively(dir);
+    log.printf(
+        Locale.ROOT,
+        "  ingest by %d threads: %,d in %.1f s (%.0f/s)%n",
+        threads,
+        n,
+        seconds,
+        n / seconds);
+    ObjectNode c = JSON.createObjectNode();
+    c.put("threads", threads);
+    c.put("seconds", round(seconds));
+    c.put("memoriesPerSecond", round(n / seconds));
+    return c;
   }
 
   /** Comparisons within this size's run: the store against its peers and its floor. */

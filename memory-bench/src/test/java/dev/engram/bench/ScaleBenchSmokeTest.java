@@ -24,7 +24,7 @@ class ScaleBenchSmokeTest {
               "--sizes",
               "300,600",
               "--real-embeddings-up-to",
-              "0",
+              "300",
               "--queries",
               "20",
               "--threads",
@@ -45,6 +45,7 @@ class ScaleBenchSmokeTest {
     assertEquals(2, report.get("sizes").size());
     for (JsonNode s : report.get("sizes")) {
       assertTrue(s.get("ingest").get("memoriesPerSecond").asDouble() > 0);
+      assertTrue(s.get("concurrentIngest").get("memoriesPerSecond").asDouble() > 0);
       assertEquals(
           200, s.get("recovery").get("recovered").asInt(), "every logged write is recovered");
       double recall = s.get("hnsw").get("recallAt10").asDouble();
@@ -59,6 +60,11 @@ class ScaleBenchSmokeTest {
           "the median lies within the spread: " + supplied);
       assertTrue(s.get("ratios").get("inMemoryExactOverVectorSupplied").asDouble() > 0);
     }
+    JsonNode real = report.get("sizes").get(0);
+    assertTrue(report.get("embeddingModel").get("batchedPassagesPerSecond").asDouble() > 0);
+    assertTrue(real.get("ratios").get("ingestOverModelOnPassages").asDouble() > 0);
+    double control = real.get("hnsw").get("syntheticVectorsSameSize").get("recallAt10").asDouble();
+    assertTrue(control > 0.5 && control <= 1.0, "synthetic control recall " + control);
     assertTrue(Files.readString(o.out().resolve("scale.md")).contains("| 600 |"));
     assertTrue(Files.readString(o.out().resolve("latency-vs-size.svg")).startsWith("<svg"));
   }
