@@ -113,30 +113,12 @@ final class Charts {
                 "%.2f (%,d)",
                 s.get("recovery").get("seconds").asDouble(),
                 s.get("recovery").get("replayedWrites").asInt()));
-    row(
-        sb,
-        "HNSW recall@10 vs exact (at depth 100)",
-        sizes,
-        s ->
-            String.format(
-                Locale.ROOT,
-                "%.3f (%.3f)",
-                s.get("hnsw").get("recallAt10").asDouble(),
-                s.get("hnsw").get("recallAt10WithDepth100").asDouble()));
+    row(sb, "HNSW recall@10 vs exact (at depth 100)", sizes, s -> recall(s.get("hnsw")));
     row(
         sb,
         "… the same passages as synthetic vectors, plain Lucene index",
         sizes,
-        s -> {
-          JsonNode c = s.get("hnsw").path("syntheticVectorsSameSize");
-          return c.isObject()
-              ? String.format(
-                  Locale.ROOT,
-                  "%.3f (%.3f)",
-                  c.get("recallAt10").asDouble(),
-                  c.get("recallAt10WithDepth100").asDouble())
-              : "—";
-        });
+        s -> recall(s.get("hnsw").path("syntheticVectorsSameSize")));
     row(
         sb,
         "floor: raw HNSW p50 ms, k = 10 / 100",
@@ -197,6 +179,17 @@ final class Charts {
         n.get("p50Ms").asDouble(),
         n.get("p95Ms").asDouble(),
         n.get("p99Ms").asDouble());
+  }
+
+  /** Recall at k = 10 and, in brackets, within the depth of 100; a dash where not measured. */
+  private static String recall(JsonNode r) {
+    return r.isObject()
+        ? String.format(
+            Locale.ROOT,
+            "%.3f (%.3f)",
+            r.get("recallAt10").asDouble(),
+            r.get("recallAt10WithDepth100").asDouble())
+        : "—";
   }
 
   private static String ratio(JsonNode size, String key) {

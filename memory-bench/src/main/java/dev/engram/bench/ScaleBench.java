@@ -268,30 +268,14 @@ public final class ScaleBench {
       texts.add(SyntheticData.memory(seed + 7, i));
     }
     model.embedAll(texts.subList(0, 64)); // warm-up
-    List<Double> rates = new ArrayList<>();
-    for (int run = 0; run < runs; run++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < texts.size(); i += 64) {
-        model.embedAll(texts.subList(i, i + 64));
-      }
-      rates.add(texts.size() / ((System.nanoTime() - t0) / 1e9));
-    }
-    double batched = percentile(rates, 0.5);
+    double batched = batchedRate(model, texts, runs);
     // What the store embeds is the passage, dated as its PassageFormat writes it (the default adds
     // "On <date>: "), so the model's rate on those same passages is the ceiling ingest can reach.
     List<String> passages = new ArrayList<>(texts.size());
     for (String t : texts) {
       passages.add(passage(t));
     }
-    List<Double> passageRates = new ArrayList<>();
-    for (int run = 0; run < runs; run++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < passages.size(); i += 64) {
-        model.embedAll(passages.subList(i, i + 64));
-      }
-      passageRates.add(passages.size() / ((System.nanoTime() - t0) / 1e9));
-    }
-    double batchedPassages = percentile(passageRates, 0.5);
+    double batchedPassages = batchedRate(model, passages, runs);
     List<String> queries = SyntheticData.queries(seed + 11, 200);
     ObjectNode single = timed(runs, queries.size(), i -> model.embedQuery(queries.get(i)));
     ObjectNode m = JSON.createObjectNode();
@@ -308,6 +292,19 @@ public final class ScaleBench {
         batchedPassages,
         single.get("p50Ms").asDouble());
     return m;
+  }
+
+  /** The model's median rate over {@code runs} passes of the texts in batches of 64, texts / s. */
+  private static double batchedRate(Embedder model, List<String> texts, int runs) {
+    List<Double> rates = new ArrayList<>();
+    for (int run = 0; run < runs; run++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < texts.size(); i += 64) {
+        model.embedAll(texts.subList(i, Math.min(texts.size(), i + 64)));
+      }
+      rates.add(texts.size() / ((System.nanoTime() - t0) / 1e9));
+    }
+    return percentile(rates, 0.5);
   }
 
   /** A memory as the store embeds it under the default passage format, dated today. */
@@ -333,39 +330,22 @@ public final class ScaleBench {
     for (int i = 0; i < probes; i++) {
       qv[i] = synthetic.embedQuery(queries.get(i));
     }
-    int[][] exactDocs = new int[probes][10];
-    float[][] exactScores = new float[probes][10];
-    for (float[] sc : exactScores) {
-      Arrays.fill(sc, Float.NEGATIVE_INFINITY);
-    }
+    ExactTop10 exact = new ExactTop10(qv);
     try (ByteBuffersDirectory d = new ByteBuffersDirectory()) {
       try (IndexWriter w = new IndexWriter(d, new IndexWriterConfig().setRAMBufferSizeMB(64))) {
         for (int i = 0; i < n; i++) {
           float[] v = synthetic.embed(passage(SyntheticData.memory(o.seed(), i)));
-          for (int q = 0; q < probes; q++) {
-            float sc = dot(qv[q], v);
-            if (sc > exactScores[q][9]) {
-              insert(exactDocs[q], exactScores[q], i, sc);
-            }
-          }
+          exact.offer(i, v);
           Document doc = new Document();
           doc.add(new KnnFloatVectorField("vec", v, VectorSimilarityFunction.DOT_PRODUCT));
           w.addDocument(doc);
         }
       }
       try (DirectoryReader reader = DirectoryReader.open(d)) {
-        IndexSearcher searcher = new IndexSearcher(reader);
-        double recall10 = 0;
-        double recallDepth = 0;
-        for (int q = 0; q < probes; q++) {
-          TopDocs top = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
-          recall10 += overlap(exactDocs[q], top.scoreDocs, 10) / 10.0;
-          TopDocs deep = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
-          recallDepth += overlap(exactDocs[q], deep.scoreDocs, 100) / 10.0;
-        }
+        double[] recall = recall(new IndexSearcher(reader), qv, exact.docs);
         ObjectNode c = JSON.createObjectNode();
-        c.put("recallAt10", round(recall10 / probes));
-        c.put("recallAt10WithDepth100", round(recallDepth / probes));
+        c.put("recallAt10", round(recall[0]));
+        c.put("recallAt10WithDepth100", round(recall[1]));
         return c;
       }
     }
@@ -389,31 +369,10 @@ public final class ScaleBench {
 
     // Ingest: each user's memories in batches, as an application importing history would.
     long t0 = System.nanoTime();
-    int batch = 500;
     try (MemoryStore store = open(dir, embedder, o.quantized(), Duration.ofSeconds(5))) {
       int done = 0;
       for (int u = 0; u < users; u++) {
-        AddRequest.Builder b = null;
-        int inBatch = 0;
-        for (int i = u; i < n; i += users) {
-          if (b == null) {
-            b =
-                AddRequest.builder(Scope.user("u" + u))
-                    .infer(false)
-                    .metadata("topic", "t" + (u % 7));
-          }
-          b.text(SyntheticData.memory(o.seed(), i));
-          if (++inBatch == batch) {
-            store.add(b.build());
-            done += inBatch;
-            b = null;
-            inBatch = 0;
-          }
-        }
-        if (b != null) {
-          store.add(b.build());
-          done += inBatch;
-        }
+        done += importUser(store, u, users, n, o.seed());
         if (u % Math.max(1, users / 20) == 0) {
           log.printf(Locale.ROOT, "\r  ingest %,d / %,d", done, n);
         }
@@ -500,6 +459,29 @@ public final class ScaleBench {
   }
 
   /**
+   * Adds user {@code u}'s share of the {@code n} memories (every {@code users}-th, from {@code u})
+   * in batches of 500; returns how many.
+   */
+  private static int importUser(MemoryStore store, int u, int users, int n, long seed) {
+    int added = 0;
+    AddRequest.Builder b = null;
+    for (int i = u; i < n; i += users) {
+      if (b == null) {
+        b = AddRequest.builder(Scope.user("u" + u)).infer(false).metadata("topic", "t" + (u % 7));
+      }
+      b.text(SyntheticData.memory(seed, i));
+      if (++added % 500 == 0) {
+        store.add(b.build());
+        b = null;
+      }
+    }
+    if (b != null) {
+      store.add(b.build());
+    }
+    return added;
+  }
+
+  /**
    * The same import by several threads, each taking its share of the users, into a fresh store: an
    * application importing history can keep both the model and the index busy, since one thread's
    * embedding overlaps another's indexing (the store serialises only writers of the same owner).
@@ -520,25 +502,7 @@ public final class ScaleBench {
             pool.submit(
                 () -> {
                   for (int u = first; u < users; u += threads) {
-                    AddRequest.Builder b =
-                        AddRequest.builder(Scope.user("u" + u))
-                            .infer(false)
-                            .metadata("topic", "t" + (u % 7));
-                    int inBatch = 0;
-                    for (int i = u; i < n; i += users) {
-                      b.text(SyntheticData.memory(o.seed(), i));
-                      if (++inBatch == 500) {
-                        store.add(b.build());
-                        b =
-                            AddRequest.builder(Scope.user("u" + u))
-                                .infer(false)
-                                .metadata("topic", "t" + (u % 7));
-                        inBatch = 0;
-                      }
-                    }
-                    if (inBatch > 0) {
-                      store.add(b.build());
-                    }
+                    importUser(store, u, users, n, o.seed());
                   }
                   return null;
                 }));
@@ -740,11 +704,7 @@ public final class ScaleBench {
         DirectoryReader reader = DirectoryReader.open(fs)) {
       IndexSearcher searcher = new IndexSearcher(reader);
       // Exact top 10 per query in one pass over every stored vector.
-      int[][] exactDocs = new int[probes][10];
-      float[][] exactScores = new float[probes][10];
-      for (float[] s : exactScores) {
-        Arrays.fill(s, Float.NEGATIVE_INFINITY);
-      }
+      ExactTop10 exact = new ExactTop10(qv);
       List<float[]> peerVectors = new ArrayList<>();
       boolean peer = n <= o.peerLimit();
       for (LeafReaderContext leaf : reader.leaves()) {
@@ -764,22 +724,10 @@ public final class ScaleBench {
           if (peer) {
             peerVectors.add(v.clone());
           }
-          for (int q = 0; q < probes; q++) {
-            float s = dot(qv[q], v);
-            if (s > exactScores[q][9]) {
-              insert(exactDocs[q], exactScores[q], leaf.docBase + doc, s);
-            }
-          }
+          exact.offer(leaf.docBase + doc, v);
         }
       }
-      double recall10 = 0;
-      double recallDepth = 0;
-      for (int q = 0; q < probes; q++) {
-        TopDocs top = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
-        recall10 += overlap(exactDocs[q], top.scoreDocs, 10) / 10.0;
-        TopDocs deep = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
-        recallDepth += overlap(exactDocs[q], deep.scoreDocs, 100) / 10.0;
-      }
+      double[] recall = recall(searcher, qv, exact.docs);
       // The floor: Lucene's HNSW search alone, unfiltered, k = 10 and at the store's depth of 100.
       ObjectNode raw10 =
           timed(
@@ -804,16 +752,16 @@ public final class ScaleBench {
                 }
               });
       ObjectNode hnsw = r.putObject("hnsw");
-      hnsw.put("recallAt10", round(recall10 / probes));
-      hnsw.put("recallAt10WithDepth100", round(recallDepth / probes));
+      hnsw.put("recallAt10", round(recall[0]));
+      hnsw.put("recallAt10WithDepth100", round(recall[1]));
       hnsw.put("rawSearchP50Ms", raw10.get("p50Ms").asDouble());
       hnsw.put("rawSearchP99Ms", raw10.get("p99Ms").asDouble());
       hnsw.put("rawSearchDepth100P50Ms", raw100.get("p50Ms").asDouble());
       log.printf(
           Locale.ROOT,
           "  hnsw recall@10 %.3f (depth 100: %.3f), raw %.2f ms (k = 100: %.2f ms)%n",
-          recall10 / probes,
-          recallDepth / probes,
+          recall[0],
+          recall[1],
           raw10.get("p50Ms").asDouble(),
           raw100.get("p50Ms").asDouble());
 
@@ -875,15 +823,55 @@ public final class ScaleBench {
     }
   }
 
-  private static void insert(int[] docs, float[] scores, int doc, float s) {
-    int i = scores.length - 1;
-    while (i > 0 && scores[i - 1] < s) {
-      scores[i] = scores[i - 1];
-      docs[i] = docs[i - 1];
-      i--;
+  /** The exact top 10 documents of each query vector, offered every stored vector once. */
+  private static final class ExactTop10 {
+    private final float[][] queries;
+    final int[][] docs;
+    private final float[][] scores;
+
+    ExactTop10(float[][] queries) {
+      this.queries = queries;
+      this.docs = new int[queries.length][10];
+      this.scores = new float[queries.length][10];
+      for (float[] s : scores) {
+        Arrays.fill(s, Float.NEGATIVE_INFINITY);
+      }
     }
-    scores[i] = s;
-    docs[i] = doc;
+
+    void offer(int doc, float[] v) {
+      for (int q = 0; q < queries.length; q++) {
+        float s = dot(queries[q], v);
+        float[] top = scores[q];
+        if (s <= top[9]) {
+          continue;
+        }
+        int i = top.length - 1;
+        while (i > 0 && top[i - 1] < s) {
+          top[i] = top[i - 1];
+          docs[q][i] = docs[q][i - 1];
+          i--;
+        }
+        top[i] = s;
+        docs[q][i] = doc;
+      }
+    }
+  }
+
+  /**
+   * HNSW recall@10 against the exact top 10 of each query vector, averaged: searching for 10, and
+   * searching for 100 (the store's depth) and finding the 10 among them.
+   */
+  private static double[] recall(IndexSearcher searcher, float[][] qv, int[][] exactDocs)
+      throws IOException {
+    double at10 = 0;
+    double depth100 = 0;
+    for (int q = 0; q < qv.length; q++) {
+      TopDocs top = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 10), 10);
+      at10 += overlap(exactDocs[q], top.scoreDocs, 10) / 10.0;
+      TopDocs deep = searcher.search(new KnnFloatVectorQuery("vec", qv[q], 100), 100);
+      depth100 += overlap(exactDocs[q], deep.scoreDocs, 100) / 10.0;
+    }
+    return new double[] {at10 / qv.length, depth100 / qv.length};
   }
 
   private static int overlap(int[] exact, ScoreDoc[] found, int depth) {

@@ -323,9 +323,10 @@ class DefaultMemoryStoreTest {
       List<EventType> events =
           store.history(ALICE, m.id()).stream().map(HistoryEvent::type).toList();
       Memory stored = backend.delegate.get(m.id()).orElseThrow();
+      assertTrue(events.contains(EventType.ARCHIVE), "the decayed hit is archived: " + events);
       assertEquals(
-          events.contains(EventType.ARCHIVE),
-          stored.status() == Status.ARCHIVED,
+          Status.ARCHIVED,
+          stored.status(),
           "history " + events + " and the stored status " + stored.status() + " disagree");
     }
   }

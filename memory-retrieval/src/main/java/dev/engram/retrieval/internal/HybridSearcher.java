@@ -193,7 +193,7 @@ final class HybridSearcher {
             .add(fields.build(), Occur.MUST)
             .add(filter, Occur.FILTER)
             .build();
-    return ScopedStatistics.of(s, filter).search(q, depth);
+    return new ScopedStatistics(s, filter).search(q, depth);
   }
 
   private boolean add(BooleanQuery.Builder b, String field, String text, double weight) {

@@ -1,6 +1,8 @@
 package dev.engram.retrieval.internal;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.Term;
@@ -25,10 +27,15 @@ import org.apache.lucene.util.SmallFloat;
  * is across other users). Counted here within the filter: each term's document frequency, each
  * field's document count and the fields' lengths. Measured on LoCoMo (ten conversations in one
  * store) it also ranks better: R@10 0.756 → 0.772.
+ *
+ * <p>One instance serves one search, on one thread. Lucene asks for a field's statistics once per
+ * query term on it and for a term's once per clause that has it; both are counted once here.
  */
 final class ScopedStatistics extends IndexSearcher {
   private final IndexSearcher base;
   private final Query filter;
+  private final Map<String, CollectionStatistics> fields = new HashMap<>();
+  private final Map<Term, TermStatistics> terms = new HashMap<>();
 
   ScopedStatistics(IndexSearcher base, Query filter) {
     super(base.getIndexReader());
@@ -38,10 +45,6 @@ final class ScopedStatistics extends IndexSearcher {
     setQueryCache(null);
   }
 
-  static IndexSearcher of(IndexSearcher base, Query filter) {
-    return new ScopedStatistics(base, filter);
-  }
-
   private int countWithin(Query q) throws IOException {
     return base.count(
         new BooleanQuery.Builder().add(q, Occur.FILTER).add(filter, Occur.FILTER).build());
@@ -49,6 +52,16 @@ final class ScopedStatistics extends IndexSearcher {
 
   @Override
   public TermStatistics termStatistics(Term term, int docFreq, long totalTermFreq)
+      throws IOException {
+    TermStatistics known = terms.get(term);
+    if (known == null) {
+      known = scopedTermStatistics(term, docFreq, totalTermFreq);
+      terms.put(term, known);
+    }
+    return known;
+  }
+
+  private TermStatistics scopedTermStatistics(Term term, int docFreq, long totalTermFreq)
       throws IOException {
     // A term in no memory of the scope matches nothing here; Lucene needs a frequency of 1 or more.
     int scoped = Math.max(1, countWithin(new TermQuery(term)));
@@ -63,6 +76,13 @@ final class ScopedStatistics extends IndexSearcher {
    */
   @Override
   public CollectionStatistics collectionStatistics(String field) throws IOException {
+    if (!fields.containsKey(field)) {
+      fields.put(field, scopedCollectionStatistics(field));
+    }
+    return fields.get(field);
+  }
+
+  private CollectionStatistics scopedCollectionStatistics(String field) throws IOException {
     CollectionStatistics all = super.collectionStatistics(field);
     if (all == null) {
       return null;
