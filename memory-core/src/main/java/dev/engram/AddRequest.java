@@ -1,6 +1,7 @@
 package dev.engram;
 
 import dev.engram.memory.Kind;
+import dev.engram.memory.Message;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Tier;

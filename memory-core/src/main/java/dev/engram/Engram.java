@@ -1,12 +1,12 @@
 package dev.engram;
 
+import dev.engram.backend.MemoryBackend;
 import dev.engram.decay.DecayPolicy;
 import dev.engram.decay.RankingWeights;
+import dev.engram.embed.Embedder;
 import dev.engram.internal.DefaultMemoryStore;
 import dev.engram.internal.InMemoryBackend;
-import dev.engram.spi.Embedder;
-import dev.engram.spi.MemoryBackend;
-import dev.engram.spi.MemoryPipeline;
+import dev.engram.pipeline.MemoryPipeline;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;

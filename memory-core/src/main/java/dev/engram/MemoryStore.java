@@ -5,6 +5,7 @@ import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
+import dev.engram.recall.SearchHit;
 import java.util.List;
 import java.util.Optional;
 
@@ -162,7 +163,7 @@ public interface MemoryStore extends AutoCloseable {
 
   /**
    * Summarises a session's episodes into lasting memory through the pipeline's {@link
-   * dev.engram.spi.MemoryPipeline#consolidate consolidate} step; without a pipeline it changes
+   * dev.engram.pipeline.MemoryPipeline#consolidate consolidate} step; without a pipeline it changes
    * nothing.
    *
    * <p>The episodes are the session's active working and short-term memories not consolidated

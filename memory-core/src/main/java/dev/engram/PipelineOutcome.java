@@ -1,6 +1,6 @@
 package dev.engram;
 
-import dev.engram.spi.PipelineUsage;
+import dev.engram.pipeline.PipelineUsage;
 import java.util.List;
 import java.util.Objects;
 

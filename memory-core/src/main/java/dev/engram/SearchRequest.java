@@ -3,6 +3,7 @@ package dev.engram;
 import dev.engram.decay.RankingWeights;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
+import dev.engram.recall.ScoreBreakdown;
 import java.time.Instant;
 import java.util.Objects;
 

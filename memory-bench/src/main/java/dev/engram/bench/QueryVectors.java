@@ -1,6 +1,6 @@
 package dev.engram.bench;
 
-import dev.engram.spi.Embedder;
+import dev.engram.embed.Embedder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

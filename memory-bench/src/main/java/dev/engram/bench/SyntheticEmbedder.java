@@ -1,6 +1,6 @@
 package dev.engram.bench;
 
-import dev.engram.spi.Embedder;
+import dev.engram.embed.Embedder;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;

@@ -1,17 +1,17 @@
 package dev.engram.internal;
 
+import dev.engram.backend.BackendQuery;
+import dev.engram.backend.Candidate;
+import dev.engram.backend.ListQuery;
+import dev.engram.backend.MemoryBackend;
+import dev.engram.backend.WriteBatch;
+import dev.engram.embed.Embedder;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
-import dev.engram.spi.BackendQuery;
-import dev.engram.spi.Candidate;
-import dev.engram.spi.Embedder;
-import dev.engram.spi.ListQuery;
-import dev.engram.spi.MemoryBackend;
-import dev.engram.spi.WriteBatch;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,15 +1,15 @@
 package dev.engram.internal;
 
+import dev.engram.backend.BackendQuery;
+import dev.engram.backend.Candidate;
+import dev.engram.backend.ListQuery;
+import dev.engram.backend.MemoryBackend;
+import dev.engram.backend.WriteBatch;
 import dev.engram.filter.Filter;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
-import dev.engram.spi.BackendQuery;
-import dev.engram.spi.Candidate;
-import dev.engram.spi.ListQuery;
-import dev.engram.spi.MemoryBackend;
-import dev.engram.spi.WriteBatch;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,6 +1,6 @@
 package dev.engram.internal;
 
-import dev.engram.spi.MemoryBackend;
+import dev.engram.backend.MemoryBackend;
 import dev.engram.testkit.MemoryStoreContractTest;
 import java.nio.file.Path;
 

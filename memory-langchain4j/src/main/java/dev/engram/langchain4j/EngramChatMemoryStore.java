@@ -2,11 +2,11 @@ package dev.engram.langchain4j;
 
 import dev.engram.AddRequest;
 import dev.engram.MemoryStore;
-import dev.engram.Message;
 import dev.engram.Page;
 import dev.engram.PageRequest;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
+import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
@@ -210,7 +210,7 @@ public final class EngramChatMemoryStore implements ChatMemoryStore {
       for (int i = 0; i < k && same; i++) {
         Memory s = stored.get(stored.size() - k + i);
         Message in = incoming.get(i);
-        String role = in.role() == dev.engram.Role.ASSISTANT ? "assistant" : "user";
+        String role = in.role() == dev.engram.memory.Role.ASSISTANT ? "assistant" : "user";
         same = s.text().equals(in.text()) && role.equals(s.metadata().get("role"));
       }
       if (same) {

@@ -2,11 +2,11 @@ package dev.engram.retrieval;
 
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.backend.MemoryBackend;
+import dev.engram.embed.Embedder;
 import dev.engram.retrieval.internal.EnglishStopwords;
 import dev.engram.retrieval.internal.LogFileOps;
 import dev.engram.retrieval.internal.LuceneBackend;
-import dev.engram.spi.Embedder;
-import dev.engram.spi.MemoryBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.engram.retrieval;
 
+import dev.engram.embed.Embedder;
 import dev.engram.retrieval.internal.InProcessOnnxModel;
-import dev.engram.spi.Embedder;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;

@@ -1,6 +1,6 @@
 package dev.engram.retrieval;
 
-import dev.engram.spi.Embedder;
+import dev.engram.embed.Embedder;
 import java.util.Locale;
 
 /** A fast, deterministic test embedder: hashed bag of words, L2-normalised. */

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
-import dev.engram.SearchHit;
 import dev.engram.decay.DecayPolicy;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Tier;
+import dev.engram.recall.SearchHit;
 import dev.engram.retrieval.EmbeddedMemory;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package dev.engram.retrieval.internal;
 
+import dev.engram.backend.Candidate;
+import dev.engram.backend.MemoryCodec;
+import dev.engram.embed.Embedder;
 import dev.engram.memory.Memory;
 import dev.engram.retrieval.RetrievalConfig;
-import dev.engram.spi.Candidate;
-import dev.engram.spi.Embedder;
-import dev.engram.spi.MemoryCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

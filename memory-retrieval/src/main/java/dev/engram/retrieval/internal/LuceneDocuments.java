@@ -1,9 +1,9 @@
 package dev.engram.retrieval.internal;
 
+import dev.engram.backend.MemoryCodec;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
-import dev.engram.spi.MemoryCodec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

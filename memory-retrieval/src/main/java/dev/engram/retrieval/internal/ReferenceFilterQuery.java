@@ -1,8 +1,8 @@
 package dev.engram.retrieval.internal;
 
+import dev.engram.backend.MemoryCodec;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
-import dev.engram.spi.MemoryCodec;
 import java.io.IOException;
 import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.engram.IncompatibleStoreException;
 import dev.engram.StoreCorruptedException;
-import dev.engram.spi.MemoryCodec;
+import dev.engram.backend.MemoryCodec;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package dev.engram.retrieval.internal;
 
+import dev.engram.backend.MemoryBackend;
 import dev.engram.retrieval.EmbeddedMemory;
 import dev.engram.retrieval.HashEmbedder;
-import dev.engram.spi.MemoryBackend;
 import java.nio.file.Path;
 
 /** A child process that opens a store and keeps it open until killed. */

@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
 import dev.engram.memory.Link;
 import dev.engram.memory.MemoryId;

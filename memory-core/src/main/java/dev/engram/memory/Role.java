@@ -1,4 +1,4 @@
-package dev.engram;
+package dev.engram.memory;
 
 /** Who said a message. */
 public enum Role {

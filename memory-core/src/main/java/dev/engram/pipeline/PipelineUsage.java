@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
 import java.time.Duration;
 import java.util.Objects;

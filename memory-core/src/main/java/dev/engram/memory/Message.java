@@ -1,4 +1,4 @@
-package dev.engram;
+package dev.engram.memory;
 
 import java.time.Instant;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.backend;
 
 /** How durable a write must be when {@link MemoryBackend#apply(WriteBatch)} returns. */
 public enum Durability {

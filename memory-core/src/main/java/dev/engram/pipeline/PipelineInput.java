@@ -1,6 +1,6 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
-import dev.engram.Message;
+import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
 import java.time.Instant;
 import java.util.List;

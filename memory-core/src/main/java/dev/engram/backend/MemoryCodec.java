@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.backend;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.backend;
 
 import dev.engram.filter.Filter;
 import dev.engram.history.HistoryEvent;

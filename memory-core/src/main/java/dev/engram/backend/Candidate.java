@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.backend;
 
 import dev.engram.memory.Memory;
 import java.util.Map;

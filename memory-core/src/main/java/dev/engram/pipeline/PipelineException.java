@@ -1,14 +1,13 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
-import dev.engram.EngramException;
 import java.util.Objects;
 
 /**
- * A pipeline could not finish (the model failed, timed out, rate-limited or kept answering
- * unusably). The store then keeps the raw messages instead and reports this message and the usage
- * spent.
+ * Thrown by a pipeline to the store, never to the store's callers: a pipeline could not finish (the
+ * model failed, timed out, rate-limited or kept answering unusably). The store then keeps the raw
+ * messages instead and reports this message and the usage spent.
  */
-public class PipelineException extends EngramException {
+public class PipelineException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final transient PipelineUsage usage;

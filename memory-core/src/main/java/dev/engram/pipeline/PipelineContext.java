@@ -1,9 +1,9 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
-import dev.engram.SearchHit;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.recall.SearchHit;
 import java.util.List;
 import java.util.Optional;
 

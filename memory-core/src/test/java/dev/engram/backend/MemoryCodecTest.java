@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

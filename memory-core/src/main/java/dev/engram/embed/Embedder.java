@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.embed;
 
 import java.util.ArrayList;
 import java.util.List;

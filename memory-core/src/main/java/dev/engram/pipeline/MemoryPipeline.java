@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;

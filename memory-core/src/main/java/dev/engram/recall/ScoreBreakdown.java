@@ -1,4 +1,4 @@
-package dev.engram;
+package dev.engram.recall;
 
 import dev.engram.decay.RankingWeights;
 import java.util.Locale;

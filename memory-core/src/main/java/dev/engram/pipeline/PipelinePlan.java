@@ -1,4 +1,4 @@
-package dev.engram.spi;
+package dev.engram.pipeline;
 
 import java.util.List;
 import java.util.Objects;
