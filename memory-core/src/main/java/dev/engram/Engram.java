@@ -7,6 +7,7 @@ import dev.engram.embed.Embedder;
 import dev.engram.internal.DefaultMemoryStore;
 import dev.engram.internal.InMemoryBackend;
 import dev.engram.pipeline.MemoryPipeline;
+import dev.engram.recall.RecallSettings;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -46,6 +47,8 @@ public final class Engram {
     private InstantSource clock = InstantSource.system();
     private DecayPolicy decay = DecayPolicy.defaults();
     private RankingWeights weights = RankingWeights.DEFAULT;
+    private RecallSettings recall = RecallSettings.defaults();
+    private Duration recallFlushInterval = Duration.ofSeconds(5);
     private int maxTextBytes = DEFAULT_MAX_TEXT_BYTES;
     private MemoryPipeline pipeline;
     private Boolean inferByDefault;
@@ -84,6 +87,33 @@ public final class Engram {
     /** Sets the search blend; default {@link RankingWeights#DEFAULT}. */
     public Builder ranking(RankingWeights weights) {
       this.weights = Objects.requireNonNull(weights, "ranking must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how searches rank (candidate depth, fusion, conversation signals, the reinforcement
+     * threshold); default {@link RecallSettings#defaults()}. The same for every backend.
+     */
+    public Builder recall(RecallSettings recall) {
+      this.recall = Objects.requireNonNull(recall, "recall must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how often the recalls searches record are written to the backend, 100 ms to 1 hour;
+     * default 5 seconds. Searches never wait for this write: reads show a recall at once, and a
+     * crash of the process loses at most the recalls of the last interval (access counts, strength,
+     * the restarted forgetting curve), never a memory or a change. {@link MemoryStore#maintain()}
+     * and {@link MemoryStore#close()} write them too.
+     */
+    public Builder recallFlushInterval(Duration interval) {
+      Objects.requireNonNull(interval, "recallFlushInterval must not be null");
+      if (interval.compareTo(Duration.ofMillis(100)) < 0
+          || interval.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "recallFlushInterval must be between 100 ms and 1 hour, got " + interval);
+      }
+      this.recallFlushInterval = interval;
       return this;
     }
 
@@ -170,11 +200,13 @@ public final class Engram {
               clock,
               decay,
               weights,
+              recall,
               maxTextBytes,
               pipeline,
               infer,
               maintenanceInterval,
-              consolidateIdleSessions));
+              consolidateIdleSessions,
+              recallFlushInterval));
     }
   }
 }

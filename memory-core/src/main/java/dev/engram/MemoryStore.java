@@ -6,6 +6,7 @@ import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
 import dev.engram.recall.SearchHit;
+import dev.engram.recall.SearchRequest;
 import java.util.List;
 import java.util.Optional;
 

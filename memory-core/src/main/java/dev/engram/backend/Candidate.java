@@ -1,25 +1,21 @@
 package dev.engram.backend;
 
 import dev.engram.memory.Memory;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * A memory a backend found relevant to a query.
+ * A memory a backend found for a query, with the raw score of the list it is in.
  *
  * @param memory the stored memory
- * @param relevance how well it matches, in [0, 1]; 1 is a perfect match. Comparable across queries
- *     as far as the backend can make it (e.g. BM25 divided by the query's maximum attainable
- *     score).
- * @param signals the backend's component scores for explanations, e.g. {@code bm25}, {@code vector}
+ * @param score in the lexical list, the BM25 score (0 or more, comparable within one query only);
+ *     in the vector list, the cosine similarity of the memory's vector to the query's, in [-1, 1]
  */
-public record Candidate(Memory memory, double relevance, Map<String, Double> signals) {
+public record Candidate(Memory memory, double score) {
   /** Validates. */
   public Candidate {
     Objects.requireNonNull(memory, "memory");
-    if (!(relevance >= 0 && relevance <= 1)) {
-      throw new IllegalArgumentException("relevance must be in [0, 1], got " + relevance);
+    if (!Double.isFinite(score)) {
+      throw new IllegalArgumentException("score must be finite, got " + score);
     }
-    signals = Map.copyOf(signals);
   }
 }

@@ -5,22 +5,25 @@ import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Where memories and their history live and how they are found: the plug-in point for storage and
- * retrieval (in-memory, embedded Lucene, a remote cluster).
+ * Where memories and their history live and how candidates for a query are found: the plug-in point
+ * for storage (in memory, embedded Lucene, a remote cluster).
  *
  * <p>A backend stores what it is given and answers queries; the store above it owns every rule
- * (validation, scopes, decay, history, concurrency). It serialises writes to one memory, so a
- * backend only needs each {@link #apply(WriteBatch)} to be atomic and, for {@link Durability#SYNC},
- * durable on return. Reads may run concurrently with writes and must see every write that has
+ * (validation, scopes, decay, history, concurrency) and the whole ranking (see {@code
+ * dev.engram.recall.Recall}): a backend only supplies ranked candidate lists. The store serialises
+ * writes to one owner's memories, so a backend needs each {@link #apply(WriteBatch)} to be atomic
+ * and durable on return. Reads may run concurrently with writes and must see every write that has
  * returned.
  *
- * <p>Every backend must pass the contract suite ({@code MemoryStoreContractTest} in memory-core's
- * test jar), which checks its filters against {@link Filter#test} and its scoping against {@link
- * Scope#contains}.
+ * <p>Every backend must pass the contract suites of {@code memory-testkit}, which check its filters
+ * against {@link Filter#test} and its scoping against {@link Scope#contains}.
  */
 public interface MemoryBackend extends AutoCloseable {
 
@@ -37,6 +40,18 @@ public interface MemoryBackend extends AutoCloseable {
   /** The memory with this id, whatever its scope or status. */
   Optional<Memory> get(MemoryId id);
 
+  /**
+   * The memories with these ids that exist, whatever their scope or status, in no particular order.
+   * Backends that can read many at once should override this.
+   */
+  default List<Memory> getAll(Collection<MemoryId> ids) {
+    List<Memory> out = new ArrayList<>(ids.size());
+    for (MemoryId id : ids) {
+      get(id).ifPresent(out::add);
+    }
+    return out;
+  }
+
   /** A page of memories matching the filter, in (createdAt, id) order. */
   List<Memory> list(ListQuery query);
 
@@ -44,10 +59,11 @@ public interface MemoryBackend extends AutoCloseable {
   long count(Filter filter);
 
   /**
-   * The memories most relevant to the query text among those matching its filter, best first, at
-   * most {@code limit}. Memories with no relevance at all may be left out.
+   * The best candidates for a query among the memories matching its filter: a lexical and a vector
+   * list, each best first, each at most the query's depth. See {@link CandidateQuery} for what the
+   * statistics may cover.
    */
-  List<Candidate> search(BackendQuery query);
+  Candidates candidates(CandidateQuery query);
 
   /** The history of one memory, in sequence order (a purged memory keeps only its PURGE event). */
   List<HistoryEvent> history(MemoryId id);
@@ -60,6 +76,11 @@ public interface MemoryBackend extends AutoCloseable {
 
   /** The largest event sequence stored, or 0 for an empty store. */
   long lastSequence();
+
+  /** What this backend offers beyond the core contract; default none. */
+  default Set<BackendCapability> capabilities() {
+    return Set.of();
+  }
 
   /** Flushes deferred writes and releases resources. */
   @Override

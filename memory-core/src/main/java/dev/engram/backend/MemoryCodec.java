@@ -12,9 +12,11 @@ import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.memory.Role;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
+import dev.engram.memory.Turn;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,6 +103,17 @@ public final class MemoryCodec {
       links.addObject().put("target", l.target().value()).put("relation", l.relation());
     }
     strings(n.putArray("sources"), m.sources());
+    if (m.turn() != null) {
+      ObjectNode t = n.putObject("turn");
+      if (m.turn().session() != null) {
+        t.put("session", m.turn().session());
+      }
+      t.put("number", m.turn().number());
+      if (m.turn().speaker() != null) {
+        t.put("speaker", m.turn().speaker());
+      }
+      t.put("role", m.turn().role().name());
+    }
     n.put("version", m.version());
     return n;
   }
@@ -163,6 +176,7 @@ public final class MemoryCodec {
           text(n, "context"),
           links,
           stringList(required(n, "sources")),
+          n.hasNonNull("turn") ? turn(n.get("turn")) : null,
           required(n, "version").asLong());
     } catch (RuntimeException e) {
       throw malformed("memory", e);
@@ -190,6 +204,14 @@ public final class MemoryCodec {
     } catch (RuntimeException e) {
       throw malformed("history event", e);
     }
+  }
+
+  private static Turn turn(JsonNode t) {
+    return new Turn(
+        t.hasNonNull("session") ? text(t, "session") : null,
+        required(t, "number").asLong(),
+        t.hasNonNull("speaker") ? text(t, "speaker") : null,
+        Role.valueOf(text(t, "role")));
   }
 
   /** Records written before reasons had a limit keep their first part. */

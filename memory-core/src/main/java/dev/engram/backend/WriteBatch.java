@@ -4,28 +4,25 @@ import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Changes a backend applies atomically, in this order: purges (the memory and its history removed),
  * upserts (by id, replacing the stored value), then history events appended. After {@link
  * MemoryBackend#apply(WriteBatch)} returns, all of them are visible to every read; if it throws,
- * none is.
+ * none is. Once it returns, the batch is durable: it survives a crash of the process or machine
+ * (or, for a backend that keeps nothing, at least the life of the backend).
  *
  * @param purges memories to remove entirely, with their history
  * @param upserts memories to store, replacing any with the same id
  * @param events history events to append, in order
- * @param durability how durable the batch must be on return
  */
-public record WriteBatch(
-    List<MemoryId> purges, List<Memory> upserts, List<HistoryEvent> events, Durability durability) {
+public record WriteBatch(List<MemoryId> purges, List<Memory> upserts, List<HistoryEvent> events) {
 
   /** Copies the lists. */
   public WriteBatch {
     purges = List.copyOf(purges);
     upserts = List.copyOf(upserts);
     events = List.copyOf(events);
-    Objects.requireNonNull(durability, "durability");
   }
 
   /** Whether the batch changes nothing. */

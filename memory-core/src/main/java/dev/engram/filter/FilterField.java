@@ -2,6 +2,7 @@ package dev.engram.filter;
 
 import dev.engram.memory.Kind;
 import dev.engram.memory.Memory;
+import dev.engram.memory.Role;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import java.time.Instant;
@@ -51,7 +52,10 @@ public record FilterField(String name, FieldType type) {
           Map.entry("validTo", FieldType.INSTANT),
           Map.entry("keywords", FieldType.STRING_LIST),
           Map.entry("tags", FieldType.STRING_LIST),
-          Map.entry("sources", FieldType.STRING_LIST));
+          Map.entry("sources", FieldType.STRING_LIST),
+          Map.entry("turn", FieldType.NUMBER),
+          Map.entry("speaker", FieldType.STRING),
+          Map.entry("role", FieldType.ENUM));
 
   /**
    * Validates that the name is a known field and the type is that field's type.
@@ -144,6 +148,9 @@ public record FilterField(String name, FieldType type) {
       case "keywords" -> List.copyOf(m.keywords());
       case "tags" -> List.copyOf(m.tags());
       case "sources" -> List.copyOf(m.sources());
+      case "turn" -> m.turn() == null ? List.of() : List.of((double) m.turn().number());
+      case "speaker" -> m.turn() == null ? List.of() : optional(m.turn().speaker());
+      case "role" -> m.turn() == null ? List.of() : List.of(m.turn().role().name());
       default -> metadataValues(m.metadata().get(metadataKey()));
     };
   }
@@ -269,6 +276,7 @@ public record FilterField(String name, FieldType type) {
         switch (name) {
           case "tier" -> names(Tier.values());
           case "kind" -> names(Kind.values());
+          case "role" -> names(Role.values());
           default -> names(Status.values());
         };
     if (!allowed.contains(candidate)) {

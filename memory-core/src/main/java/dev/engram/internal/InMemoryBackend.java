@@ -1,7 +1,9 @@
 package dev.engram.internal;
 
-import dev.engram.backend.BackendQuery;
+import dev.engram.backend.BackendCapability;
 import dev.engram.backend.Candidate;
+import dev.engram.backend.CandidateQuery;
+import dev.engram.backend.Candidates;
 import dev.engram.backend.ListQuery;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.backend.WriteBatch;
@@ -18,16 +20,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A backend in plain Java collections, for tests, prototypes and small short-lived stores. Search
- * is BM25 over the text, keywords, tags and context, blended with cosine similarity when an {@link
- * Embedder} is given. The BM25 statistics (document frequencies, average length) are those of the
- * memories the query's filter admits, which always include the caller's scope, so one tenant's data
- * never shapes another's scores. Nothing survives the process.
+ * A backend in plain Java collections, for tests, prototypes and small short-lived stores. Its
+ * lexical list is BM25 (Lucene's formula) over the text, keywords, tags and context; its vector
+ * list, when an {@link Embedder} is given, is an exact scan by cosine similarity. The BM25
+ * statistics (document frequencies, average length) are those of the query's scope, so one tenant's
+ * data never shapes another's scores. Nothing survives the process.
  */
 public final class InMemoryBackend implements MemoryBackend {
   private static final double K1 = 1.2;
@@ -158,66 +161,77 @@ public final class InMemoryBackend implements MemoryBackend {
   }
 
   @Override
-  public List<Candidate> search(BackendQuery query) {
-    float[] queryVector = embedder == null ? null : embedder.embedQuery(query.text());
-    List<String> terms = List.copyOf(Lexical.distinctTokens(query.text()));
+  public Candidates candidates(CandidateQuery query) {
+    float[] queryVector = null;
+    if (query.vector() && embedder != null) {
+      queryVector =
+          query.queryVector() != null ? query.queryVector() : embedder.embedQuery(query.text());
+    }
+    List<String> terms = query.lexical() ? query.terms() : List.of();
     lock.readLock().lock();
     try {
-      List<Memory> admitted = new ArrayList<>();
+      // Statistics of the query's scope only: one owner's words never shape another's scores.
+      long inScope = 0;
       long totalLength = 0;
-      int[] df = new int[terms.size()];
+      Map<String, Integer> df = new HashMap<>();
+      for (String t : terms) {
+        df.put(t, 0);
+      }
+      List<Memory> admitted = new ArrayList<>();
       for (Memory m : memories.values()) {
-        if (!query.filter().test(m)) {
+        if (!query.scope().contains(m.scope())) {
           continue;
         }
-        admitted.add(m);
         Doc d = docs.get(m.id());
+        inScope++;
         totalLength += d.length;
-        for (int i = 0; i < terms.size(); i++) {
-          if (d.termFrequency.containsKey(terms.get(i))) {
-            df[i]++;
+        for (Map.Entry<String, Integer> e : df.entrySet()) {
+          if (d.termFrequency.containsKey(e.getKey())) {
+            e.setValue(e.getValue() + 1);
           }
         }
+        if (query.filter().test(m)) {
+          admitted.add(m);
+        }
       }
-      int n = admitted.size();
-      double avgLength = n == 0 ? 1 : Math.max(1, (double) totalLength / n);
-      double[] idf = new double[terms.size()];
-      double maxLexical = 0;
-      for (int i = 0; i < terms.size(); i++) {
-        idf[i] = Math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5));
-        maxLexical += idf[i];
-      }
-      List<Candidate> out = new ArrayList<>();
+      double avgLength = inScope == 0 ? 1 : Math.max(1, (double) totalLength / inScope);
+      List<Candidate> lexical = new ArrayList<>();
+      List<Candidate> vector = new ArrayList<>();
       for (Memory m : admitted) {
         Doc d = docs.get(m.id());
         double bm25 = 0;
-        for (int i = 0; i < terms.size(); i++) {
-          Integer tf = d.termFrequency.get(terms.get(i));
+        for (String t : terms) {
+          Integer tf = d.termFrequency.get(t);
           if (tf != null) {
-            bm25 += idf[i] * tf / (tf + K1 * (1 - B + B * d.length / avgLength));
+            int n = df.get(t);
+            double idf = Math.log(1 + (inScope - n + 0.5) / (n + 0.5));
+            bm25 += idf * tf / (tf + K1 * (1 - B + B * d.length / avgLength));
           }
         }
-        double lexical = maxLexical > 0 ? bm25 / maxLexical : 0;
-        Map<String, Double> signals = new HashMap<>();
-        signals.put("bm25", bm25);
-        double relevance = lexical;
-        if (queryVector != null && d.vector != null) {
-          double cosine = Math.max(0, dot(queryVector, d.vector));
-          signals.put("vector", cosine);
-          relevance = 0.5 * lexical + 0.5 * cosine;
+        if (bm25 > 0) {
+          lexical.add(new Candidate(m, bm25));
         }
-        if (relevance > 0) {
-          out.add(new Candidate(m, Math.min(1, relevance), signals));
+        if (queryVector != null && d.vector != null) {
+          vector.add(new Candidate(m, dot(queryVector, d.vector)));
         }
       }
-      out.sort(
-          Comparator.comparingDouble(Candidate::relevance)
-              .reversed()
-              .thenComparing(c -> c.memory().id()));
-      return out.size() > query.limit() ? List.copyOf(out.subList(0, query.limit())) : out;
+      return new Candidates(top(lexical, query.depth()), top(vector, query.depth()));
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  private static List<Candidate> top(List<Candidate> list, int depth) {
+    list.sort(
+        Comparator.comparingDouble(Candidate::score)
+            .reversed()
+            .thenComparing(c -> c.memory().id()));
+    return list.size() > depth ? List.copyOf(list.subList(0, depth)) : list;
+  }
+
+  @Override
+  public Set<BackendCapability> capabilities() {
+    return embedder == null ? Set.of() : Set.of(BackendCapability.VECTOR_SEARCH);
   }
 
   private static double dot(float[] a, float[] b) {

@@ -1,10 +1,8 @@
 package dev.engram.internal;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /** The in-memory backend's tokenizer: lower-cased runs of letters and digits, any script. */
 final class Lexical {
@@ -25,9 +23,5 @@ final class Lexical {
       i += i < text.length() ? Character.charCount(cp) : 1;
     }
     return out;
-  }
-
-  static Set<String> distinctTokens(String text) {
-    return new LinkedHashSet<>(tokens(text));
   }
 }

@@ -22,6 +22,24 @@ public record Link(MemoryId target, String relation) {
   /** From a summary or extracted fact to the memory it was derived from. */
   public static final String DERIVED_FROM = "derived_from";
 
+  /**
+   * From a conversation turn to a fact derived from it (the inverse of {@link #DERIVED_FROM}, kept
+   * by the store): the fact says what the turn said, so the turn ranks below it.
+   */
+  public static final String FACT = "fact";
+
+  /**
+   * From a conversation turn to a fact derived from it that was since invalidated or rewritten
+   * (kept by the store): what the turn said there is out of date.
+   */
+  public static final String OUTDATED_FACT = "outdated_fact";
+
+  /**
+   * From a conversation turn to the memory that replaced a fact derived from it (kept by the
+   * store): the turn ranks below it.
+   */
+  public static final String SUPERSEDED_BY = "superseded_by";
+
   /** Validates the relation label. */
   public Link {
     Objects.requireNonNull(target, "link.target must not be null");

@@ -36,6 +36,8 @@ import java.util.Objects;
  * @param context a one-line description of the situation the memory belongs to, or empty
  * @param links links to other memories of the same scope
  * @param sources ids of the messages it came from, for tracing an answer back
+ * @param turn where it was said, when it is a conversation turn stored verbatim; {@code null} for
+ *     everything else (facts, summaries)
  * @param version 1 when stored, incremented by every change
  */
 public record Memory(
@@ -60,6 +62,7 @@ public record Memory(
     String context,
     List<Link> links,
     List<String> sources,
+    Turn turn,
     long version) {
 
   /** Most keywords, tags, links or sources a memory may carry. */
@@ -110,6 +113,14 @@ public record Memory(
       throw new IllegalArgumentException("links has more than " + MAX_LIST_SIZE + " entries");
     }
     sources = labels("sources", sources);
+    if (turn != null && !Objects.equals(turn.session(), scope.sessionId())) {
+      throw new IllegalArgumentException(
+          "turn.session ("
+              + turn.session()
+              + ") must be the memory's scope.sessionId ("
+              + scope.sessionId()
+              + ")");
+    }
     if (version < 1) {
       throw new IllegalArgumentException("version must be at least 1, got " + version);
     }
@@ -133,6 +144,11 @@ public record Memory(
       }
     }
     return List.copyOf(values);
+  }
+
+  /** Whether the memory is a conversation turn stored verbatim ({@link #turn()} is set). */
+  public boolean isTurn() {
+    return turn != null;
   }
 
   /** Whether the memory was true at {@code instant}: validFrom &lt;= instant &lt; validTo. */
@@ -173,6 +189,7 @@ public record Memory(
     private String context = "";
     private List<Link> links = List.of();
     private List<String> sources = List.of();
+    private Turn turn;
     private long version = 1;
 
     private Builder() {}
@@ -199,6 +216,7 @@ public record Memory(
       context = m.context;
       links = m.links;
       sources = m.sources;
+      turn = m.turn;
       version = m.version;
     }
 
@@ -338,6 +356,12 @@ public record Memory(
       return this;
     }
 
+    /** Sets where it was said, for a conversation turn; default {@code null} (not a turn). */
+    public Builder turn(Turn turn) {
+      this.turn = turn;
+      return this;
+    }
+
     /** Sets the version; default 1. */
     public Builder version(long version) {
       this.version = version;
@@ -368,6 +392,7 @@ public record Memory(
           context,
           links,
           sources,
+          turn,
           version);
     }
   }

@@ -3,6 +3,7 @@ package dev.engram.pipeline;
 import dev.engram.memory.Kind;
 import dev.engram.memory.Link;
 import dev.engram.memory.MemoryId;
+import dev.engram.memory.Message;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Tier;
 import java.time.Instant;
@@ -28,6 +29,9 @@ import java.util.Objects;
  * @param sources ids of the messages it came from
  * @param observedAt when it was said or happened, or {@code null} for now
  * @param links links to memories of the same scope
+ * @param said the message this draft keeps verbatim, which makes the stored memory a conversation
+ *     {@link dev.engram.memory.Turn turn} (the store numbers it in its session and takes the
+ *     speaker and role from the message); {@code null} for facts, summaries and everything else
  */
 public record MemoryDraft(
     MemoryId id,
@@ -42,7 +46,8 @@ public record MemoryDraft(
     Map<String, Object> metadata,
     List<String> sources,
     Instant observedAt,
-    List<Link> links) {
+    List<Link> links,
+    Message said) {
 
   /** Validates what the store cannot fill in. */
   public MemoryDraft {
@@ -56,6 +61,38 @@ public record MemoryDraft(
     metadata = Metadata.normalize(metadata);
     sources = sources == null ? List.of() : List.copyOf(sources);
     links = links == null ? List.of() : List.copyOf(links);
+  }
+
+  /** A draft that is not a conversation turn. */
+  public MemoryDraft(
+      MemoryId id,
+      String text,
+      Kind kind,
+      Tier tier,
+      double importance,
+      double strength,
+      List<String> keywords,
+      List<String> tags,
+      String context,
+      Map<String, Object> metadata,
+      List<String> sources,
+      Instant observedAt,
+      List<Link> links) {
+    this(
+        id,
+        text,
+        kind,
+        tier,
+        importance,
+        strength,
+        keywords,
+        tags,
+        context,
+        metadata,
+        sources,
+        observedAt,
+        links,
+        null);
   }
 
   /** A semantic long-term fact with default attributes. */

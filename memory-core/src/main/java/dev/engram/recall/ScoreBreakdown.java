@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * Why a search hit scored what it did.
  *
- * @param relevance the backend's relevance in [0, 1]
+ * @param relevance how well the memory matches the query, in [0, 1] (see {@link Recall})
  * @param retention Ebbinghaus retention at query time, in (0, 1]
  * @param importance the memory's importance, in [0, 1]
  * @param weights the blend weights used

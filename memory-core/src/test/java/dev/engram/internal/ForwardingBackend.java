@@ -1,7 +1,8 @@
 package dev.engram.internal;
 
-import dev.engram.backend.BackendQuery;
-import dev.engram.backend.Candidate;
+import dev.engram.backend.BackendCapability;
+import dev.engram.backend.CandidateQuery;
+import dev.engram.backend.Candidates;
 import dev.engram.backend.ListQuery;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.backend.WriteBatch;
@@ -12,6 +13,7 @@ import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** A backend that hands every call to another; tests override the calls they want to observe. */
 class ForwardingBackend implements MemoryBackend {
@@ -42,8 +44,13 @@ class ForwardingBackend implements MemoryBackend {
   }
 
   @Override
-  public List<Candidate> search(BackendQuery query) {
-    return delegate.search(query);
+  public Candidates candidates(CandidateQuery query) {
+    return delegate.candidates(query);
+  }
+
+  @Override
+  public Set<BackendCapability> capabilities() {
+    return delegate.capabilities();
   }
 
   @Override

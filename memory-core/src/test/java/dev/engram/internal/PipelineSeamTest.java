@@ -636,9 +636,7 @@ class PipelineSeamTest {
                 IllegalArgumentException.class,
                 () -> Engram.builder().consolidateIdleSessions(Duration.ofMinutes(1)).build())
             .getMessage());
-    assertEquals(
-        Duration.ofSeconds(1), DefaultMemoryStore.consolidationCheckPeriod(Duration.ofSeconds(2)));
-    assertEquals(
-        Duration.ofMinutes(15), DefaultMemoryStore.consolidationCheckPeriod(Duration.ofDays(1)));
+    assertEquals(Duration.ofSeconds(1), Pipelines.consolidationCheckPeriod(Duration.ofSeconds(2)));
+    assertEquals(Duration.ofMinutes(15), Pipelines.consolidationCheckPeriod(Duration.ofDays(1)));
   }
 }

@@ -18,7 +18,6 @@ import dev.engram.MemoryStore;
 import dev.engram.MemoryUpdate;
 import dev.engram.Page;
 import dev.engram.PageRequest;
-import dev.engram.SearchRequest;
 import dev.engram.StoreStats;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.decay.DecayPolicy;
@@ -32,9 +31,11 @@ import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Message;
 import dev.engram.memory.Metadata;
+import dev.engram.memory.Role;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
+import dev.engram.memory.Turn;
 import dev.engram.pipeline.MemoryDraft;
 import dev.engram.pipeline.MemoryPipeline;
 import dev.engram.pipeline.PipelinePlan;
@@ -42,6 +43,7 @@ import dev.engram.pipeline.PipelineUsage;
 import dev.engram.pipeline.PlannedChange;
 import dev.engram.recall.ScoreBreakdown;
 import dev.engram.recall.SearchHit;
+import dev.engram.recall.SearchRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -205,8 +207,9 @@ public abstract class MemoryStoreContractTest {
     assertEquals(0, first.accessCount());
     assertEquals(List.of("m1", "conversation-7"), first.sources());
     assertEquals(List.of("travel"), first.tags());
-    assertEquals(Map.of("channel", "web", "role", "user", "speaker", "Alice"), first.metadata());
-    assertEquals("assistant", result.added().get(1).metadata().get("role"));
+    assertEquals(Map.of("channel", "web"), first.metadata());
+    assertEquals(new Turn("s1", 1, "Alice", Role.USER), first.turn());
+    assertEquals(new Turn("s1", 2, null, Role.ASSISTANT), result.added().get(1).turn());
     assertEquals(first, store.get(ALICE, first.id()).orElseThrow());
     assertEquals(
         List.of(EventType.ADD, EventType.ADD),
@@ -305,7 +308,7 @@ public abstract class MemoryStoreContractTest {
 
     assertEquals("I like green tea", updated.text());
     assertEquals(0.3, updated.importance());
-    assertEquals(Map.of("k", "v", "role", "user"), updated.metadata());
+    assertEquals(Map.of("k", "v"), updated.metadata());
     assertEquals(2, updated.version());
     assertEquals(T0.plus(Duration.ofMinutes(5)), updated.updatedAt());
     assertEquals(m.createdAt(), updated.createdAt());

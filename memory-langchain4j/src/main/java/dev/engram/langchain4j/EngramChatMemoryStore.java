@@ -95,7 +95,7 @@ public final class EngramChatMemoryStore implements ChatMemoryStore {
       List<ChatMessage> out = new ArrayList<>();
       for (Memory m : stored) {
         out.add(
-            "assistant".equals(m.metadata().get("role"))
+            m.turn() != null && m.turn().role() == dev.engram.memory.Role.ASSISTANT
                 ? AiMessage.from(m.text())
                 : UserMessage.from(m.text()));
       }
@@ -210,8 +210,7 @@ public final class EngramChatMemoryStore implements ChatMemoryStore {
       for (int i = 0; i < k && same; i++) {
         Memory s = stored.get(stored.size() - k + i);
         Message in = incoming.get(i);
-        String role = in.role() == dev.engram.memory.Role.ASSISTANT ? "assistant" : "user";
-        same = s.text().equals(in.text()) && role.equals(s.metadata().get("role"));
+        same = s.text().equals(in.text()) && s.turn() != null && s.turn().role() == in.role();
       }
       if (same) {
         return k;

@@ -1,9 +1,9 @@
 package dev.engram.langchain4j;
 
 import dev.engram.MemoryStore;
-import dev.engram.SearchRequest;
 import dev.engram.filter.Filter;
 import dev.engram.recall.SearchHit;
+import dev.engram.recall.SearchRequest;
 import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.retriever.ContentRetriever;
 import dev.langchain4j.rag.query.Query;

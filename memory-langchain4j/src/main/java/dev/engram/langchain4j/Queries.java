@@ -1,9 +1,9 @@
 package dev.engram.langchain4j;
 
-import dev.engram.SearchRequest;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Tier;
+import dev.engram.recall.SearchRequest;
 
 /** Queries as the store accepts them, for the retriever and the tools alike. */
 final class Queries {

@@ -9,12 +9,12 @@ import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.PageRequest;
-import dev.engram.SearchRequest;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
+import dev.engram.recall.SearchRequest;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -394,10 +394,10 @@ class LangChain4jIntegrationTest {
                     .build())
             .storeRetrievedContentInChatMemory(false)
             .build();
-    alicesOwn.chat("Which snack is safe for me?");
+    alicesOwn.chat("Which snack is safe for me, allergic as I am?");
     assertTrue(model.lastUserText().contains("allergic to peanuts"), model.lastUserText());
     assertEquals(
-        List.of("Which snack is safe for me?", "ok"),
+        List.of("Which snack is safe for me, allergic as I am?", "ok"),
         memory.list(Scope.user("alice").withSession("chat")).items().stream()
             .map(Memory::text)
             .toList());

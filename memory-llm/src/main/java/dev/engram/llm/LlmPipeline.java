@@ -90,19 +90,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class LlmPipeline implements MemoryPipeline {
   /**
-   * Raw episodes: the verbatim messages the store keeps (this pipeline's kept episodes, the store's
-   * fall-back, {@code infer(false)} adds). They are episodic and short-term or working, or, once
-   * promoted by recall, still carry the {@code role} the store gives every verbatim message and no
-   * extracted {@code subject}. Extracted facts of kind episodic (events) are long-term and have a
-   * subject, so later facts are compared with them.
+   * Raw episodes: the episodic messages the store keeps verbatim as conversation turns (this
+   * pipeline's kept episodes, the store's fall-back, {@code infer(false)} adds). Extracted facts,
+   * episodic ones (events) included, are not turns, and facts stored verbatim as semantic memories
+   * are not episodic, so later facts are compared with them.
    */
   static final Filter RAW_EPISODE =
-      Filter.and(
-          Filter.eq("kind", Kind.EPISODIC),
-          Filter.or(
-              Filter.in("tier", List.of(Tier.WORKING, Tier.SHORT_TERM)),
-              Filter.and(
-                  Filter.exists("metadata.role"), Filter.not(Filter.exists("metadata.subject")))));
+      Filter.and(Filter.eq("kind", Kind.EPISODIC), Filter.exists("turn"));
 
   private static final Filter NOT_RAW_EPISODE = Filter.not(RAW_EPISODE);
   private static final Logger LOG = LoggerFactory.getLogger(LlmPipeline.class);
@@ -183,10 +177,6 @@ public final class LlmPipeline implements MemoryPipeline {
 
   private MemoryDraft episode(Message m, Map<String, Object> metadata) {
     Map<String, Object> meta = new LinkedHashMap<>(metadata);
-    meta.putIfAbsent("role", m.role().name().toLowerCase(Locale.ROOT));
-    if (m.name() != null) {
-      meta.putIfAbsent("speaker", m.name());
-    }
     return new MemoryDraft(
         MemoryId.random(),
         m.text(),
@@ -200,7 +190,8 @@ public final class LlmPipeline implements MemoryPipeline {
         meta,
         m.id() == null ? List.of() : List.of(m.id()),
         m.observedAt(),
-        List.of());
+        List.of(),
+        m);
   }
 
   private List<Replies.Fact> extract(
@@ -212,9 +203,8 @@ public final class LlmPipeline implements MemoryPipeline {
       for (int i = recent.size() - 1; i >= 0; i--) {
         Memory m = recent.get(i);
         ObjectNode o = items.addObject();
-        Object speaker = m.metadata().getOrDefault("speaker", m.metadata().get("role"));
-        if (speaker != null) {
-          o.put("speaker", speaker.toString());
+        if (m.turn() != null) {
+          o.put("speaker", m.turn().speakerOrRole());
         }
         o.put("date", DataBlock.date(m.observedAt(), zone));
         o.put("text", m.text());
@@ -436,11 +426,10 @@ public final class LlmPipeline implements MemoryPipeline {
     if (subject != null) {
       return subject.toString();
     }
-    Object role = m.metadata().get("role");
-    if (role == null) {
+    if (m.turn() == null) {
       return null;
     }
-    return switch (role.toString()) {
+    return switch (m.turn().role().name().toLowerCase(Locale.ROOT)) {
       case "assistant" -> "assistant";
       case "tool" -> "tool";
       case "system" -> null;
@@ -668,9 +657,8 @@ public final class LlmPipeline implements MemoryPipeline {
       Memory e = episodes.get(i);
       ObjectNode o = items.addObject();
       o.put("n", i + 1);
-      Object speaker = e.metadata().getOrDefault("speaker", e.metadata().get("role"));
-      if (speaker != null) {
-        o.put("speaker", speaker.toString());
+      if (e.turn() != null) {
+        o.put("speaker", e.turn().speakerOrRole());
       }
       o.put("date", DataBlock.date(e.observedAt(), zone));
       o.put("text", e.text());

@@ -30,6 +30,7 @@ import dev.engram.memory.Role;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
+import dev.engram.memory.Turn;
 import dev.engram.testkit.ManualClock;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
@@ -39,7 +40,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
@@ -317,7 +317,7 @@ class LlmPipelineTest {
     }
   }
 
-  private static boolean rawEpisode(Kind kind, Tier tier, Map<String, Object> metadata) {
+  private static boolean rawEpisode(Kind kind, Tier tier, boolean said) {
     return LlmPipeline.RAW_EPISODE.test(
         Memory.builder()
             .id(MemoryId.random())
@@ -326,22 +326,17 @@ class LlmPipelineTest {
             .createdAt(SAID, SAID)
             .kind(kind)
             .tier(tier)
-            .metadata(metadata)
+            .turn(said ? new Turn("s1", 1, "Alice", Role.USER) : null)
             .build());
   }
 
   @Test
   void rawEpisodesAreTheVerbatimMessages_evenOncePromoted_notExtractedEvents() {
-    Map<String, Object> verbatim = Map.of("role", "user");
-    Map<String, Object> extracted = Map.of("subject", "user");
-    assertTrue(rawEpisode(Kind.EPISODIC, Tier.SHORT_TERM, verbatim), "kept episode, fall-back");
-    assertTrue(rawEpisode(Kind.EPISODIC, Tier.WORKING, verbatim), "working memory");
-    assertTrue(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, verbatim), "promoted by recall");
-    assertFalse(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, extracted), "an extracted event");
-    assertFalse(
-        rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, Map.of("subject", "user", "role", "user")),
-        "an extracted event whose add carried a role in its metadata");
-    assertFalse(rawEpisode(Kind.SEMANTIC, Tier.SHORT_TERM, verbatim), "a fact stored verbatim");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.SHORT_TERM, true), "kept episode, fall-back");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.WORKING, true), "working memory");
+    assertTrue(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, true), "promoted by recall");
+    assertFalse(rawEpisode(Kind.EPISODIC, Tier.LONG_TERM, false), "an extracted event");
+    assertFalse(rawEpisode(Kind.SEMANTIC, Tier.SHORT_TERM, true), "a fact stored verbatim");
   }
 
   static List<String> texts(List<Memory> memories) {
@@ -562,8 +557,10 @@ class LlmPipelineTest {
     try (MemoryStore store =
         store(model, LlmPipeline.builder(model).keepEpisodes(false).consolidation(false))) {
       seed(store, "Alice has a dog named Rex");
+      Memory bakery = seed(store, "The bakery on Rua Augusta started selling rye bread");
       AddResult r = store.add(said("I got a job at the bakery"));
-      assertEquals(List.of(), r.added().get(0).links());
+      // Relevance is relative to the query's candidates: the dog shares only Alice's name.
+      assertEquals(List.of(Link.related(bakery.id())), r.added().get(0).links());
     }
   }
 

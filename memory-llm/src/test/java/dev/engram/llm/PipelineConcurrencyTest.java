@@ -82,7 +82,7 @@ class PipelineConcurrencyTest {
         if (c.startsWith("java.util.concurrent.locks.")) {
           inLock = true;
         } else if (!c.startsWith("java.") && !c.startsWith("jdk.") && !c.startsWith("sun.")) {
-          return inLock && c.startsWith("dev.engram.internal.DefaultMemoryStore");
+          return inLock && c.startsWith("dev.engram.internal.");
         }
       }
       return false;

@@ -4,15 +4,12 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.embed.Embedder;
-import dev.engram.retrieval.internal.EnglishStopwords;
 import dev.engram.retrieval.internal.LogFileOps;
 import dev.engram.retrieval.internal.LuceneBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -41,8 +38,8 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
  * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model, Lucene's {@link
  * EnglishAnalyzer} and English passage words ({@code On 8 May 2023, Caroline said: …}). For other
  * languages choose a matching model, analyzer and passage format (see {@link
- * BackendBuilder#embedder(Embedder)}, {@link BackendBuilder#analyzer(String, Analyzer, Set)} and
- * {@link BackendBuilder#passageFormat(PassageFormat)}). Start the JVM with {@code --add-modules
+ * BackendBuilder#embedder(Embedder)}, {@link BackendBuilder#analyzer(String, Analyzer)} and {@link
+ * BackendBuilder#passageFormat(PassageFormat)}). Start the JVM with {@code --add-modules
  * jdk.incubator.vector}: Lucene's vector maths is 3–4 times faster with it.
  */
 public final class EmbeddedMemory {
@@ -90,7 +87,7 @@ public final class EmbeddedMemory {
     boolean embedderSet;
     String analyzerName = "english";
     Analyzer analyzer;
-    Set<String> queryStopwords = EnglishStopwords.WORDS;
+    boolean lexicalOnly;
     RetrievalConfig retrieval = RetrievalConfig.defaults();
     Duration commitInterval = Duration.ofSeconds(5);
     boolean quantizedVectors;
@@ -117,11 +114,12 @@ public final class EmbeddedMemory {
 
     /**
      * Sets the analyzer of the BM25 fields; default Lucene's {@link EnglishAnalyzer} (stemming,
-     * English stopwords) named {@code english}, with an English list of query stopwords. For
-     * another language pass its analyzer (e.g. {@code new CJKAnalyzer()} named {@code cjk}) and its
-     * query stopwords (or an empty set). A store records the name and refuses to open with another.
+     * English stopwords) named {@code english}. For another language pass its analyzer (e.g. {@code
+     * new CJKAnalyzer()} named {@code cjk}), and give the store that language's query stopwords
+     * ({@code RecallSettings.Builder.queryStopwords}). A store records the name and refuses to open
+     * with another.
      */
-    public BackendBuilder analyzer(String name, Analyzer analyzer, Set<String> queryStopwords) {
+    public BackendBuilder analyzer(String name, Analyzer analyzer) {
       if (name == null || !NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
             "analyzer name must be 1 to 64 lower-case letters, digits or . _ -, got '"
@@ -130,13 +128,21 @@ public final class EmbeddedMemory {
       }
       this.analyzerName = name;
       this.analyzer = Objects.requireNonNull(analyzer, "analyzer must not be null");
-      Objects.requireNonNull(queryStopwords, "queryStopwords must not be null (use Set.of())");
-      this.queryStopwords =
-          Set.copyOf(queryStopwords.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList());
       return this;
     }
 
-    /** Sets how candidates are ranked; default {@link RetrievalConfig#defaults()}. */
+    /**
+     * Keeps no embeddings: the store ranks by BM25 alone, and never loads a model; default false. A
+     * store records this ({@code none} as its model) and refuses to open otherwise.
+     */
+    public BackendBuilder lexicalOnly() {
+      this.lexicalOnly = true;
+      return this;
+    }
+
+    /**
+     * Sets how the lexical candidate list is formed; default {@link RetrievalConfig#defaults()}.
+     */
     public BackendBuilder retrieval(RetrievalConfig retrieval) {
       this.retrieval = Objects.requireNonNull(retrieval, "retrieval must not be null");
       return this;
@@ -183,15 +189,11 @@ public final class EmbeddedMemory {
     }
 
     LuceneBackend.Options options(boolean raw) {
-      Embedder e =
-          retrieval.fusion() == RetrievalConfig.Fusion.LEXICAL_ONLY
-              ? null
-              : (embedderSet ? embedder : DefaultEmbedder.get());
+      Embedder e = lexicalOnly ? null : (embedderSet ? embedder : DefaultEmbedder.get());
       return new LuceneBackend.Options(
           e,
           analyzer != null ? analyzer : new EnglishAnalyzer(),
           analyzerName,
-          queryStopwords,
           retrieval,
           commitInterval,
           LogFileOps.DEFAULT,

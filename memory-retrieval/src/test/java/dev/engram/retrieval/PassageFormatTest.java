@@ -8,8 +8,9 @@ import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.IncompatibleStoreException;
 import dev.engram.MemoryStore;
-import dev.engram.SearchRequest;
+import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
+import dev.engram.recall.SearchRequest;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -42,8 +43,7 @@ class PassageFormatTest {
   private static void addSaid(MemoryStore s) {
     s.add(
         AddRequest.builder(ALICE)
-            .text("我养了一只狗")
-            .metadata("speaker", "Caroline")
+            .message(Message.user("我养了一只狗").withName("Caroline"))
             .observedAt(Instant.parse("2023-05-08T13:56:00Z"))
             .build());
   }

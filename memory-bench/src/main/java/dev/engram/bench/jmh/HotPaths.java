@@ -3,7 +3,6 @@ package dev.engram.bench.jmh;
 import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
-import dev.engram.SearchRequest;
 import dev.engram.decay.DecayPolicy;
 import dev.engram.decay.RankingWeights;
 import dev.engram.embed.Embedder;
@@ -11,8 +10,9 @@ import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
+import dev.engram.recall.RecallSettings;
+import dev.engram.recall.SearchRequest;
 import dev.engram.retrieval.EmbeddedMemory;
-import dev.engram.retrieval.RetrievalConfig;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -101,12 +101,12 @@ public class HotPaths {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     dir = Files.createTempDirectory("engram-jmh-");
-    RetrievalConfig config =
-        RetrievalConfig.builder().fusion(RetrievalConfig.Fusion.valueOf(fusion)).build();
+    RecallSettings recall =
+        RecallSettings.builder().fusion(RecallSettings.Fusion.valueOf(fusion)).build();
     store =
         Engram.builder()
-            .backend(
-                EmbeddedMemory.backend(dir).embedder(new Synthetic()).retrieval(config).build())
+            .backend(EmbeddedMemory.backend(dir).embedder(new Synthetic()).build())
+            .recall(recall)
             .build();
     String[] words =
         "tea garden violin Lisbon marathon dog recipe ticket camera kayak novel piano".split(" ");

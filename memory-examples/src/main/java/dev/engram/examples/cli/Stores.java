@@ -4,8 +4,8 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.llm.LlmPipeline;
 import dev.engram.memory.Scope;
+import dev.engram.recall.RecallSettings;
 import dev.engram.retrieval.EmbeddedMemory;
-import dev.engram.retrieval.RetrievalConfig;
 import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
@@ -66,34 +66,33 @@ public class Stores {
 
   /** A fresh store for an evaluation, optionally with another fusion method. */
   Opened openForEval(Path dir, String fusion, boolean quantized) {
-    RetrievalConfig config = RetrievalConfig.defaults();
+    RecallSettings recall = RecallSettings.defaults();
     if (fusion != null) {
       try {
-        config =
-            config.toBuilder()
+        recall =
+            recall.toBuilder()
                 .fusion(
-                    RetrievalConfig.Fusion.valueOf(
+                    RecallSettings.Fusion.valueOf(
                         fusion.toUpperCase(Locale.ROOT).replace('-', '_')))
                 .build();
       } catch (IllegalArgumentException e) {
         throw new UsageException(
-            "--fusion must be min_max, rrf or lexical_only, got '" + fusion + "'");
+            "--fusion must be min_max, rrf, lexical_only or vector_only, got '" + fusion + "'");
       }
     }
-    MemoryStore store =
-        Engram.builder()
-            .backend(
-                EmbeddedMemory.backend(dir).retrieval(config).quantizedVectors(quantized).build())
-            .build();
-    String embedder =
-        config.fusion() == RetrievalConfig.Fusion.LEXICAL_ONLY ? "none" : "bge-small-en-v1.5-q";
+    boolean lexical = recall.fusion() == RecallSettings.Fusion.LEXICAL_ONLY;
+    EmbeddedMemory.BackendBuilder backend = EmbeddedMemory.backend(dir).quantizedVectors(quantized);
+    if (lexical) {
+      backend.lexicalOnly();
+    }
+    MemoryStore store = Engram.builder().backend(backend.build()).recall(recall).build();
     return new Opened(
         store,
         "embedded Lucene store, embedder "
-            + embedder
+            + (lexical ? "none" : "bge-small-en-v1.5-q")
             + (quantized ? ", vectors quantised to 8 bits" : "")
             + ", "
-            + config);
+            + recall);
   }
 
   /**

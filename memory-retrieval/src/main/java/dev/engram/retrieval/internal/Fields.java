@@ -40,11 +40,10 @@ final class Fields {
 
   static final String EMBEDDED_HASH = "_embedHash";
 
-  /** Conversation structure: the session key, the turn number within it, and the speaker. */
-  static final String SESSION_KEY = "_session";
+  /** Conversation structure: a turn's session key (owner and session) and its number there. */
+  static final String SESSION_INDEX = "_sessionIdx";
 
   static final String TURN = "_turn";
-  static final String SPEAKER = "_speaker";
 
   /** The text of the previous turn, kept so that rewriting a memory keeps its context field. */
   static final String PREVIOUS_STORED = "_prevText";

@@ -4,6 +4,7 @@ import dev.engram.backend.MemoryCodec;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
+import dev.engram.memory.Turn;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,24 +15,16 @@ import org.apache.lucene.document.KeywordField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.LongField;
 import org.apache.lucene.document.NumericDocValuesField;
-import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.VectorSimilarityFunction;
-import org.apache.lucene.util.BytesRef;
 
 /** Builds the Lucene documents of memories and history events. */
 final class LuceneDocuments {
   private static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000_000L - 1;
 
   private LuceneDocuments() {}
-
-  /**
-   * The conversational position of a memory: its session key and turn, and the previous turn's
-   * text.
-   */
-  record Turn(String sessionKey, long number, String previousText) {}
 
   /** Whether an instant can be encoded as epoch nanoseconds in a long (years 1677 to 2262). */
   static boolean inNanoRange(Instant i) {
@@ -66,13 +59,19 @@ final class LuceneDocuments {
         + s.sessionId();
   }
 
+  /**
+   * A memory's document.
+   *
+   * @param previous the previous turn of the memory's session as the next turn's context field sees
+   *     it, or {@code null}
+   */
   static Document memory(
       Memory m,
       String recordJson,
       String content,
       float[] vector,
       String embeddedHash,
-      Turn turn,
+      String previous,
       boolean withVector) {
     Document d = new Document();
     d.add(new StringField(Fields.TYPE, Fields.MEMORY, Field.Store.NO));
@@ -115,18 +114,22 @@ final class LuceneDocuments {
               String.join(" ", m.keywords()) + " " + String.join(" ", m.tags()),
               Field.Store.NO));
     }
+    Turn turn = m.turn();
     if (turn != null) {
-      d.add(new SortedDocValuesField(Fields.SESSION_KEY, new BytesRef(turn.sessionKey())));
-      d.add(new NumericDocValuesField(Fields.TURN, turn.number()));
-      d.add(new StoredField(Fields.TURN, turn.number()));
-      if (turn.previousText() != null) {
-        d.add(new TextField(Fields.PREVIOUS, turn.previousText(), Field.Store.NO));
-        d.add(new StoredField(Fields.PREVIOUS_STORED, turn.previousText()));
+      d.add(new DoubleField("turn", turn.number(), Field.Store.NO));
+      present(d, "turn");
+      d.add(new KeywordField("role", turn.role().name(), Field.Store.NO));
+      present(d, "role");
+      keyword(d, "speaker", turn.speaker());
+      String session = sessionKey(m.scope());
+      if (session != null) {
+        d.add(new StringField(Fields.SESSION_INDEX, session, Field.Store.NO));
+        d.add(new NumericDocValuesField(Fields.TURN, turn.number()));
       }
     }
-    String speaker = TextComposer.speaker(m);
-    if (speaker != null) {
-      d.add(new SortedDocValuesField(Fields.SPEAKER, new BytesRef(speaker)));
+    if (previous != null) {
+      d.add(new TextField(Fields.PREVIOUS, previous, Field.Store.NO));
+      d.add(new StoredField(Fields.PREVIOUS_STORED, previous));
     }
     if (withVector && vector != null) {
       d.add(new KnnFloatVectorField(Fields.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));

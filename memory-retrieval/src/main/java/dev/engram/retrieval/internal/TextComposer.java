@@ -21,10 +21,9 @@ final class TextComposer {
         DateTimeFormatter.ofPattern(format.datePattern(), format.locale()).withZone(ZoneOffset.UTC);
   }
 
-  /** The speaker of a memory, if it records one (metadata {@code speaker}). */
+  /** Who said a memory, for a turn said by a named speaker; {@code null} otherwise. */
   static String speaker(Memory m) {
-    Object s = m.metadata().get("speaker");
-    return s instanceof String str && !str.isBlank() ? str : null;
+    return m.turn() == null ? null : m.turn().speaker();
   }
 
   /** The text indexed for BM25 and embedded: date, speaker and the memory's text. */

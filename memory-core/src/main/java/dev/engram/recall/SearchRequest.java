@@ -1,9 +1,8 @@
-package dev.engram;
+package dev.engram.recall;
 
 import dev.engram.decay.RankingWeights;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
-import dev.engram.recall.ScoreBreakdown;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -11,8 +10,9 @@ import java.util.Objects;
  * A recall query. Build with {@link #builder(Scope, String)}; every setter validates its argument.
  *
  * <p>By default a search returns active memories of the scope that are valid now, ranked by the
- * blend of relevance, retention and importance, and reinforces the memories it returns (recall
- * strengthens memory).
+ * blend of relevance, retention and importance, and reinforces the hits it really recalled (those
+ * whose relevance clears {@link RecallSettings.Builder#reinforceThreshold(double)}): recall
+ * strengthens memory.
  */
 public final class SearchRequest {
   /** The largest limit. */
@@ -32,6 +32,7 @@ public final class SearchRequest {
   private final boolean expandLinks;
   private final boolean reinforce;
   private final RankingWeights weights;
+  private final float[] queryVector;
 
   private SearchRequest(Builder b) {
     this.scope = b.scope;
@@ -45,6 +46,7 @@ public final class SearchRequest {
     this.expandLinks = b.expandLinks;
     this.reinforce = b.reinforce;
     this.weights = b.weights;
+    this.queryVector = b.queryVector;
   }
 
   /** A builder for a query in a scope. */
@@ -112,6 +114,11 @@ public final class SearchRequest {
     return weights;
   }
 
+  /** The query's embedding supplied by the caller, or {@code null} to have the store embed it. */
+  public float[] queryVector() {
+    return queryVector == null ? null : queryVector.clone();
+  }
+
   /** Builds {@link SearchRequest}s. */
   public static final class Builder {
     private final Scope scope;
@@ -125,6 +132,7 @@ public final class SearchRequest {
     private boolean expandLinks;
     private boolean reinforce = true;
     private RankingWeights weights;
+    private float[] queryVector;
 
     private Builder(Scope scope, String query) {
       this.scope = Objects.requireNonNull(scope, "scope must not be null");
@@ -206,6 +214,25 @@ public final class SearchRequest {
     /** Overrides the store's blend weights for this query. */
     public Builder weights(RankingWeights weights) {
       this.weights = Objects.requireNonNull(weights, "weights must not be null");
+      return this;
+    }
+
+    /**
+     * Supplies the query's embedding, computed by the caller with the store's model (as a query:
+     * with the model's query instruction, if it has one), so the store does not embed the text
+     * again; default none. The text still drives the lexical list.
+     */
+    public Builder queryVector(float[] vector) {
+      Objects.requireNonNull(vector, "queryVector must not be null");
+      if (vector.length == 0) {
+        throw new IllegalArgumentException("queryVector must not be empty");
+      }
+      for (float f : vector) {
+        if (!Float.isFinite(f)) {
+          throw new IllegalArgumentException("queryVector must hold finite numbers only");
+        }
+      }
+      this.queryVector = vector.clone();
       return this;
     }
 

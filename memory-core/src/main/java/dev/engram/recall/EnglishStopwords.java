@@ -1,4 +1,4 @@
-package dev.engram.retrieval.internal;
+package dev.engram.recall;
 
 import java.util.Set;
 

@@ -1,0 +1,143 @@
+package dev.engram.retrieval.internal;
+
+import dev.engram.backend.Candidate;
+import dev.engram.backend.CandidateQuery;
+import dev.engram.backend.Candidates;
+import dev.engram.backend.MemoryCodec;
+import dev.engram.embed.Embedder;
+import dev.engram.memory.Memory;
+import dev.engram.retrieval.RetrievalConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.util.QueryBuilder;
+
+/**
+ * The embedded store's candidate lists: BM25 over the passage, previous-turn, labels and context
+ * fields with the scope's own statistics ({@link ScopedStatistics}), and an HNSW search with the
+ * filter applied inside the graph search. Ranking beyond each list is recall's, in memory-core.
+ */
+final class LuceneCandidates {
+  private final RetrievalConfig config;
+  private final Embedder embedder;
+  private final QueryBuilder queries;
+
+  LuceneCandidates(RetrievalConfig config, Analyzer analyzer, Embedder embedder) {
+    this.config = config;
+    this.embedder = embedder;
+    this.queries = new QueryBuilder(analyzer);
+  }
+
+  /**
+   * The lists for a query.
+   *
+   * @param filter the query's filter, translated, memories only
+   * @param scope the query's scope, translated, memories only: what BM25 statistics cover
+   */
+  Candidates candidates(IndexSearcher s, CandidateQuery query, Query filter, Query scope)
+      throws IOException {
+    List<Candidate> lexical = List.of();
+    if (query.lexical() && !query.terms().isEmpty()) {
+      lexical =
+          decode(s, lexical(s, String.join(" ", query.terms()), filter, scope, query.depth()));
+    }
+    List<Candidate> vector = List.of();
+    if (query.vector() && embedder != null) {
+      float[] v =
+          query.queryVector() != null ? query.queryVector() : embedder.embedQuery(query.text());
+      if (v.length != embedder.dimension()) {
+        throw new IllegalArgumentException(
+            "queryVector has "
+                + v.length
+                + " dimensions; this store's model "
+                + embedder.modelId()
+                + " has "
+                + embedder.dimension());
+      }
+      TopDocs top =
+          s.search(new KnnFloatVectorQuery(Fields.VECTOR, v, query.depth(), filter), query.depth());
+      List<Candidate> out = new ArrayList<>(top.scoreDocs.length);
+      for (ScoreDoc d : top.scoreDocs) {
+        // DOT_PRODUCT scores are (1 + cos) / 2.
+        out.add(new Candidate(decode(s, d.doc), 2.0 * d.score - 1));
+      }
+      vector = out;
+    }
+    return new Candidates(lexical, vector);
+  }
+
+  private static List<Candidate> decode(IndexSearcher s, TopDocs top) throws IOException {
+    List<Candidate> out = new ArrayList<>(top.scoreDocs.length);
+    for (ScoreDoc d : top.scoreDocs) {
+      out.add(new Candidate(decode(s, d.doc), d.score));
+    }
+    return out;
+  }
+
+  private static Memory decode(IndexSearcher s, int doc) throws IOException {
+    return MemoryCodec.memoryFromJson(
+        s.storedFields().document(doc, Set.of(Fields.RECORD)).get(Fields.RECORD));
+  }
+
+  /**
+   * BM25 over the content, previous-turn, labels and context fields. An analyzer can make many
+   * terms of one word (CJK, n-grams): a query over Lucene's clause limit is halved until it fits.
+   */
+  private TopDocs lexical(IndexSearcher s, String text, Query filter, Query scope, int depth)
+      throws IOException {
+    while (true) {
+      try {
+        BooleanQuery.Builder fields = new BooleanQuery.Builder();
+        boolean any = false;
+        any |= add(fields, Fields.CONTENT, text, 1.0);
+        any |= add(fields, Fields.PREVIOUS, text, config.previousTurnWeight());
+        any |= add(fields, Fields.LABELS, text, config.labelsWeight());
+        any |= add(fields, Fields.CONTEXT_TEXT, text, config.contextWeight());
+        if (!any) {
+          return new TopDocs(
+              new org.apache.lucene.search.TotalHits(
+                  0, org.apache.lucene.search.TotalHits.Relation.EQUAL_TO),
+              new ScoreDoc[0]);
+        }
+        Query q =
+            new BooleanQuery.Builder()
+                .add(fields.build(), Occur.MUST)
+                .add(filter, Occur.FILTER)
+                .build();
+        return new ScopedStatistics(s, scope).search(q, depth);
+      } catch (IndexSearcher.TooManyClauses e) {
+        if (text.length() < 2) {
+          return new TopDocs(
+              new org.apache.lucene.search.TotalHits(
+                  0, org.apache.lucene.search.TotalHits.Relation.EQUAL_TO),
+              new ScoreDoc[0]);
+        }
+        text =
+            text.substring(
+                0, text.offsetByCodePoints(0, text.codePointCount(0, text.length()) / 2));
+      }
+    }
+  }
+
+  private boolean add(BooleanQuery.Builder b, String field, String text, double weight) {
+    if (weight <= 0) {
+      return false;
+    }
+    Query q = queries.createBooleanQuery(field, text, Occur.SHOULD);
+    if (q == null) {
+      return false;
+    }
+    b.add(weight == 1.0 ? q : new BoostQuery(q, (float) weight), Occur.SHOULD);
+    return true;
+  }
+}

@@ -1,0 +1,316 @@
+package dev.engram.retrieval.internal;
+
+import dev.engram.StoreCorruptedException;
+import dev.engram.StoreIOException;
+import dev.engram.backend.MemoryCodec;
+import dev.engram.history.HistoryEvent;
+import dev.engram.memory.Memory;
+import dev.engram.memory.MemoryId;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexNotFoundException;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Lucene index of a store: the writer, the near-real-time readers, and what the index holds of
+ * memories written since readers last reopened. A write does not reopen readers itself: the next
+ * read does, so a bulk import is not cut into a segment per call (each small segment's HNSW graph
+ * is rebuilt again by every merge); reads see every write that returned.
+ */
+final class LuceneIndex implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(LuceneIndex.class);
+
+  static final Query MEMORIES = new TermQuery(new Term(Fields.TYPE, Fields.MEMORY));
+  static final Query EVENTS = new TermQuery(new Term(Fields.TYPE, Fields.EVENT));
+
+  /** Readers reopen at the latest after this many unseen writes, which bounds {@link #recent}. */
+  private static final int REFRESH_AFTER = 10_000;
+
+  /**
+   * The default codec with 8-bit scalar-quantised HNSW vectors. Segments record their vector format
+   * by name, so a store can switch either way between opens; old segments keep theirs until merged.
+   */
+  private static final Codec QUANTIZED =
+      new Lucene104Codec() {
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+          return new Lucene104HnswScalarQuantizedVectorsFormat();
+        }
+      };
+
+  /**
+   * What the index holds for a memory: its embedded-text hash and vector, its previous-turn field,
+   * and for a turn its own form as the next turn's field sees it.
+   */
+  record Existing(String hash, float[] vector, String previous, String form) {}
+
+  private record Recent(long generation, Existing existing) {}
+
+  private final Path path;
+  final Directory directory;
+  final IndexWriter writer;
+  private final SearcherManager searchers;
+  private final Map<MemoryId, Recent> recent = new ConcurrentHashMap<>();
+  private final Object refreshing = new Object();
+  private volatile long written;
+  private volatile long visible;
+
+  private LuceneIndex(Path path, Directory directory, IndexWriter writer) throws IOException {
+    this.path = path;
+    this.directory = directory;
+    this.writer = writer;
+    this.searchers = new SearcherManager(writer, null);
+  }
+
+  /**
+   * Opens the index.
+   *
+   * @param create whether the store is new; an existing store's index must be there
+   */
+  static LuceneIndex open(
+      Path path,
+      Directory directory,
+      org.apache.lucene.analysis.Analyzer analyzer,
+      boolean create,
+      boolean quantized)
+      throws IOException {
+    IndexWriterConfig config = new IndexWriterConfig(analyzer);
+    if (quantized) {
+      config.setCodec(QUANTIZED);
+    }
+    // A store that has engram.json has committed its index (the file is written after the first
+    // commit), so appending never creates one: a lost index is reported rather than silently
+    // replaced by an empty one, which would delete what is left of it.
+    config.setOpenMode(
+        create ? IndexWriterConfig.OpenMode.CREATE_OR_APPEND : IndexWriterConfig.OpenMode.APPEND);
+    config.setCommitOnClose(false);
+    config.setRAMBufferSizeMB(64);
+    // A refresh may otherwise wait up to 500 ms for small-segment merges, on the caller's thread.
+    config.setMaxFullFlushMergeWaitMillis(0);
+    IndexWriter writer;
+    try {
+      writer = new IndexWriter(directory, config);
+    } catch (IndexNotFoundException e) {
+      throw new StoreCorruptedException(
+          "the index of the store at "
+              + path.getParent()
+              + " is missing ("
+              + e.getMessage()
+              + "); restore the store from a backup — opening it empty would lose its memories",
+          e);
+    }
+    try {
+      return new LuceneIndex(path, directory, writer);
+    } catch (IOException | RuntimeException e) {
+      writer.rollback();
+      throw e;
+    }
+  }
+
+  /** The user data of the last commit. */
+  Map<String, String> commitData() {
+    Map<String, String> out = new HashMap<>();
+    writer.getLiveCommitData().forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  /** Writes a batch's documents; readers see them from the next {@link #acquire}. */
+  void write(
+      List<MemoryId> purges,
+      List<Prepared> upserts,
+      List<HistoryEvent> events,
+      TextComposer composer,
+      boolean withVectors)
+      throws IOException {
+    long generation = written + 1;
+    for (MemoryId id : purges) {
+      writer.deleteDocuments(new Term(Fields.ID, id.value()));
+      recent.put(id, new Recent(generation, null));
+    }
+    for (Prepared p : upserts) {
+      recent.put(
+          p.memory().id(),
+          new Recent(
+              generation,
+              new Existing(
+                  p.hash(),
+                  p.vector(),
+                  p.previous(),
+                  p.memory().turn() == null ? null : TurnContext.form(p.memory()))));
+    }
+    for (Prepared p : upserts) {
+      Memory m = p.memory();
+      Document d =
+          LuceneDocuments.memory(
+              m,
+              MemoryCodec.toJson(m),
+              composer.content(m),
+              p.vector(),
+              p.hash(),
+              p.previous(),
+              withVectors);
+      d.add(new StringField(Fields.MEMORY_KEY, m.id().value(), Field.Store.NO));
+      writer.updateDocument(new Term(Fields.MEMORY_KEY, m.id().value()), d);
+    }
+    for (HistoryEvent e : events) {
+      // Keyed by sequence, so replaying a record twice cannot duplicate an event.
+      writer.updateDocument(
+          new Term(Fields.SEQ + "_key", Long.toString(e.sequence())), LuceneDocuments.event(e));
+    }
+    written = generation;
+    if (recent.size() >= REFRESH_AFTER) {
+      refresh();
+    }
+  }
+
+  /**
+   * Reopens readers on every write so far; they then need nothing from {@link #recent}. Reopening
+   * writes the buffered documents as a segment, so the caller's interrupt is set aside meanwhile.
+   */
+  void refresh() throws IOException {
+    boolean interrupted = Thread.interrupted();
+    try {
+      synchronized (refreshing) {
+        long target = written;
+        if (visible >= target) {
+          return;
+        }
+        searchers.maybeRefreshBlocking();
+        visible = target;
+        recent.values().removeIf(r -> r.generation() <= target);
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Whether readers lag the writes. */
+  boolean behind() {
+    return visible < written;
+  }
+
+  /** A reader as it is, which may not show the latest writes (see {@link #existing}). */
+  IndexSearcher acquireAsIs() {
+    try {
+      return searchers.acquire();
+    } catch (IOException e) {
+      throw new StoreIOException("could not open a reader on " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  void release(IndexSearcher s) {
+    try {
+      searchers.release(s);
+    } catch (IOException e) {
+      LOG.warn("could not release a searcher of {}", path, e);
+    }
+  }
+
+  /** Commits with the given user data. */
+  void commit(Map<String, String> data) throws IOException {
+    writer.setLiveCommitData(data.entrySet());
+    writer.commit();
+  }
+
+  /**
+   * What the index holds for a memory — through {@link #recent} for a write readers do not show yet
+   * — or {@code null} if it holds nothing.
+   */
+  Existing existing(IndexSearcher s, MemoryId id) throws IOException {
+    Recent r = recent.get(id);
+    if (r != null) {
+      return r.existing();
+    }
+    TopDocs top = s.search(memoryById(id), 1);
+    if (top.scoreDocs.length == 0) {
+      return null;
+    }
+    int doc = top.scoreDocs[0].doc;
+    Document stored =
+        s.storedFields()
+            .document(doc, Set.of(Fields.EMBEDDED_HASH, Fields.PREVIOUS_STORED, Fields.RECORD));
+    Memory m = MemoryCodec.memoryFromJson(stored.get(Fields.RECORD));
+    return new Existing(
+        stored.get(Fields.EMBEDDED_HASH),
+        vectorOf(s, doc),
+        stored.get(Fields.PREVIOUS_STORED),
+        m.turn() == null ? null : TurnContext.form(m));
+  }
+
+  static float[] vectorOf(IndexSearcher s, int doc) throws IOException {
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    FloatVectorValues values = leaf.reader().getFloatVectorValues(Fields.VECTOR);
+    if (values == null) {
+      return null;
+    }
+    KnnVectorValues.DocIndexIterator it = values.iterator();
+    int local = doc - leaf.docBase;
+    if (it.advance(local) != local) {
+      return null;
+    }
+    return values.vectorValue(it.index()).clone();
+  }
+
+  static Query memoryById(MemoryId id) {
+    return new BooleanQuery.Builder()
+        .add(MEMORIES, Occur.FILTER)
+        .add(new TermQuery(new Term(Fields.ID, id.value())), Occur.FILTER)
+        .build();
+  }
+
+  /** Memories matching a translated filter. */
+  static Query memories(Query filter) {
+    return new BooleanQuery.Builder().add(MEMORIES, Occur.FILTER).add(filter, Occur.FILTER).build();
+  }
+
+  static Memory decode(IndexSearcher s, int doc) throws IOException {
+    return MemoryCodec.memoryFromJson(
+        s.storedFields().document(doc, Set.of(Fields.RECORD)).get(Fields.RECORD));
+  }
+
+  /** Closes readers and drops uncommitted changes (everything durable is committed or logged). */
+  @Override
+  public void close() throws IOException {
+    try {
+      searchers.close();
+    } finally {
+      try {
+        writer.rollback();
+      } finally {
+        directory.close();
+      }
+    }
+  }
+}
