@@ -1,0 +1,129 @@
+package dev.engram.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.StoreIOException;
+import dev.engram.memory.Memory;
+import dev.engram.memory.Scope;
+import dev.engram.retrieval.EmbeddedMemory;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class EngramAutoConfigurationTest {
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(EngramAutoConfiguration.class));
+
+  @TempDir Path dir;
+
+  @Test
+  void embeddedStore_fromItsPath_closedWithTheContext() {
+    runner
+        .withPropertyValues("engram.store.path=" + dir)
+        .run(
+            context -> {
+              MemoryStore store = context.getBean(MemoryStore.class);
+              store.add(Scope.user("alice"), "I am allergic to peanuts");
+              Health health = context.getBean(EngramHealthIndicator.class).health(true);
+              assertEquals(Status.UP, health.getStatus());
+              assertEquals(1L, health.getDetails().get("memories"));
+              assertThat(context).hasSingleBean(EngramMemoryAdvisor.class);
+            });
+    // The context closed the store: its directory opens again, with the memory in it.
+    try (MemoryStore reopened = EmbeddedMemory.open(dir)) {
+      assertEquals(
+          List.of("I am allergic to peanuts"),
+          reopened.list(Scope.user("alice")).items().stream().map(Memory::text).toList());
+    }
+  }
+
+  @Test
+  void embeddedStoreWithoutAPath_failsStartupSayingWhatToSet() {
+    runner.run(
+        context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure())
+              .rootCause()
+              .hasMessageContaining("engram.store.path is required for the embedded store");
+        });
+  }
+
+  @Test
+  void badAdvisorSettings_failStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("engram.store.type=in-memory", "engram.advisor.limit=0")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("engram.advisor.limit must be between 1 and 100, got 0"));
+  }
+
+  @Test
+  void anApplicationsOwnStore_replacesTheAutoConfiguredOne() {
+    MemoryStore own = Engram.inMemory();
+    runner
+        .withBean(MemoryStore.class, () -> own)
+        .run(context -> assertThat(context.getBean(MemoryStore.class)).isSameAs(own));
+    own.close();
+  }
+
+  @Test
+  void healthIsDown_whenTheStoreFails() {
+    MemoryStore failing =
+        (MemoryStore)
+            Proxy.newProxyInstance(
+                MemoryStore.class.getClassLoader(),
+                new Class<?>[] {MemoryStore.class},
+                (proxy, method, args) -> {
+                  throw new StoreIOException("disk gone", new java.io.IOException("EIO"));
+                });
+    Health health = new EngramHealthIndicator(failing).health(true);
+    assertEquals(Status.DOWN, health.getStatus());
+    assertTrue(
+        health.getDetails().get("error").toString().contains("disk gone"), health.toString());
+  }
+
+  @Test
+  void streaming_storesTheWholeAnswerOnce() {
+    runner
+        .withPropertyValues("engram.store.type=in-memory", "engram.pipeline.enabled=false")
+        .withBean(ScriptedChatModel.class, ScriptedChatModel::new)
+        .run(
+            context -> {
+              ChatClient chat =
+                  ChatClient.builder(context.getBean(ScriptedChatModel.class))
+                      .defaultAdvisors(context.getBean(EngramMemoryAdvisor.class))
+                      .build();
+              String answer =
+                  String.join(
+                      "",
+                      chat
+                          .prompt()
+                          .user("Dinner ideas?")
+                          .advisors(a -> a.param(EngramMemoryAdvisor.USER_ID, "dave"))
+                          .stream()
+                          .content()
+                          .collectList()
+                          .block());
+              assertEquals("Sure, no peanuts tonight.", answer);
+              List<String> stored =
+                  context.getBean(MemoryStore.class).list(Scope.user("dave")).items().stream()
+                      .map(Memory::text)
+                      .toList();
+              assertEquals(List.of("Dinner ideas?", "Sure, no peanuts tonight."), stored);
+            });
+  }
+}
