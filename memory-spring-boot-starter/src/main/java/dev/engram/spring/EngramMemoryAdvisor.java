@@ -2,10 +2,10 @@ package dev.engram.spring;
 
 import dev.engram.AddRequest;
 import dev.engram.MemoryStore;
-import dev.engram.SearchRequest;
 import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
 import dev.engram.recall.SearchHit;
+import dev.engram.recall.SearchRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
