@@ -222,9 +222,13 @@ public final class Recall {
     List<SearchHit> hits = new ArrayList<>(ranked.size());
     List<Memory> recalled = new ArrayList<>();
     boolean reinforce = request.reinforce() && request.asOf() == null;
+    double bestRelevance = 0;
+    for (Scored x : ranked) {
+      bestRelevance = Math.max(bestRelevance, x.relevance);
+    }
     for (Scored x : ranked) {
       hits.add(new SearchHit(x.memory, x.score, request.explain() ? explain(x, w) : null, null));
-      if (reinforce && x.relevance >= settings.reinforceThreshold()) {
+      if (reinforce && isRecalled(x.relevance, bestRelevance)) {
         recalled.add(x.memory);
       }
     }
@@ -232,6 +236,15 @@ public final class Recall {
       hits.addAll(expandLinks(List.copyOf(hits), request, now, present, w));
     }
     return new Result(hits, recalled);
+  }
+
+  /**
+   * Whether a hit was really recalled: relevant in itself, and close to the best hit of its search,
+   * so that the memories that only fill the list are not reinforced with the one the search found.
+   */
+  private boolean isRecalled(double relevance, double bestRelevance) {
+    return relevance >= settings.reinforceThreshold()
+        && relevance >= settings.reinforceNearBest() * bestRelevance;
   }
 
   private void fuse(
@@ -256,10 +269,15 @@ public final class Recall {
         }
       }
       case MIN_MAX, VECTOR_ONLY -> {
+        // A query no lexical candidate matched (a paraphrase, all stopwords) is ranked by its
+        // vectors alone: an empty list must not halve every relevance and so the reinforcement.
+        boolean noLexical = lexRange[0] > lexRange[1];
         double w =
             !vectors
                 ? 0
-                : fusion == RecallSettings.Fusion.VECTOR_ONLY ? 1 : settings.vectorWeight();
+                : fusion == RecallSettings.Fusion.VECTOR_ONLY || noLexical
+                    ? 1
+                    : settings.vectorWeight();
         for (Scored x : admitted) {
           x.fused = (1 - w) * normalize(x.bm25, lexRange) + w * normalize(x.cosine, vecRange);
         }

@@ -31,6 +31,7 @@ public final class RecallSettings {
   private final double replyWeight;
   private final Set<String> queryStopwords;
   private final double reinforceThreshold;
+  private final double reinforceNearBest;
   private final double linkFactor;
   private final double staleTurnFactor;
 
@@ -44,6 +45,7 @@ public final class RecallSettings {
     this.replyWeight = b.replyWeight;
     this.queryStopwords = b.queryStopwords;
     this.reinforceThreshold = b.reinforceThreshold;
+    this.reinforceNearBest = b.reinforceNearBest;
     this.linkFactor = b.linkFactor;
     this.staleTurnFactor = b.staleTurnFactor;
   }
@@ -70,6 +72,7 @@ public final class RecallSettings {
     b.replyWeight = replyWeight;
     b.queryStopwords = queryStopwords;
     b.reinforceThreshold = reinforceThreshold;
+    b.reinforceNearBest = reinforceNearBest;
     b.linkFactor = linkFactor;
     b.staleTurnFactor = staleTurnFactor;
     return b;
@@ -120,6 +123,11 @@ public final class RecallSettings {
     return reinforceThreshold;
   }
 
+  /** Share of its search's best relevance a hit needs to be reinforced. */
+  public double reinforceNearBest() {
+    return reinforceNearBest;
+  }
+
   /** Share of a hit's score that a memory it links to gets in link expansion. */
   public double linkFactor() {
     return linkFactor;
@@ -136,7 +144,7 @@ public final class RecallSettings {
         Locale.ROOT,
         "RecallSettings[candidateDepth=%d, fusion=%s, vectorWeight=%s, sessionWeight=%s,"
             + " speakerBoost=%s, neighbourWeight=%s, replyWeight=%s, queryStopwords=%d words,"
-            + " reinforceThreshold=%s, linkFactor=%s, staleTurnFactor=%s]",
+            + " reinforceThreshold=%s, reinforceNearBest=%s, linkFactor=%s, staleTurnFactor=%s]",
         candidateDepth,
         fusion,
         vectorWeight,
@@ -146,6 +154,7 @@ public final class RecallSettings {
         replyWeight,
         queryStopwords.size(),
         reinforceThreshold,
+        reinforceNearBest,
         linkFactor,
         staleTurnFactor);
   }
@@ -161,6 +170,7 @@ public final class RecallSettings {
     private double replyWeight = 0.0;
     private Set<String> queryStopwords = EnglishStopwords.WORDS;
     private double reinforceThreshold = 0.3;
+    private double reinforceNearBest = 0.85;
     private double linkFactor = 0.5;
     private double staleTurnFactor = 0.5;
 
@@ -243,6 +253,17 @@ public final class RecallSettings {
      */
     public Builder reinforceThreshold(double threshold) {
       this.reinforceThreshold = unit("reinforceThreshold", threshold);
+      return this;
+    }
+
+    /**
+     * Sets the share, in [0, 1], of the best relevance among a search's hits that a hit also needs
+     * to be reinforced; default 0.85. Relevance is relative to the candidates, so the memories that
+     * only fill a list can clear {@link #reinforceThreshold} on a small store; this keeps
+     * reinforcement to the hits the search found. 0 turns the rule off.
+     */
+    public Builder reinforceNearBest(double share) {
+      this.reinforceNearBest = unit("reinforceNearBest", share);
       return this;
     }
 
