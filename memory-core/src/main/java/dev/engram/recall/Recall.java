@@ -269,15 +269,10 @@ public final class Recall {
         }
       }
       case MIN_MAX, VECTOR_ONLY -> {
-        // A query no lexical candidate matched (a paraphrase, all stopwords) is ranked by its
-        // vectors alone: an empty list must not halve every relevance and so the reinforcement.
-        boolean noLexical = lexRange[0] > lexRange[1];
         double w =
             !vectors
                 ? 0
-                : fusion == RecallSettings.Fusion.VECTOR_ONLY || noLexical
-                    ? 1
-                    : settings.vectorWeight();
+                : fusion == RecallSettings.Fusion.VECTOR_ONLY ? 1 : settings.vectorWeight();
         for (Scored x : admitted) {
           x.fused = (1 - w) * normalize(x.bm25, lexRange) + w * normalize(x.cosine, vecRange);
         }

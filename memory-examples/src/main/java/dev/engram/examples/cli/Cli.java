@@ -80,7 +80,7 @@ public final class Cli {
           Map.entry(
               "eval locomo",
               new Spec(
-                  Set.of("data", "out", "k", "limit-conversations", "store", "fusion"),
+                  Set.of("data", "out", "k", "limit-conversations", "store", "fusion", "dump"),
                   Set.of("progress", "quantized"))),
           Map.entry(
               "eval locomo-qa",
@@ -721,7 +721,11 @@ public final class Cli {
     try (MemoryStore store = opened.store()) {
       report =
           new LocomoEval(
-                  store, ks, progress ? new LocomoEval.Progress(err) : null, opened.description())
+                  store,
+                  ks,
+                  progress ? new LocomoEval.Progress(err) : null,
+                  opened.description(),
+                  a.has("dump") ? Path.of(a.get("dump")) : null)
               .run(conversations);
     } finally {
       if (!a.has("store")) {

@@ -203,12 +203,16 @@ final class Help {
 
                  engram eval locomo --data FILE --out FILE [--k 5,10,25] [--limit-conversations N]
                    [--fusion min_max|rrf|lexical_only] [--quantized] [--store DIR] [--progress]
+                   [--dump FILE]
 
           Ingests each conversation into its own scope (one memory per turn, with its
           speaker, real session date and dia_id as source), asks every question of
           categories 1-4, and reports recall@k of the gold evidence, overall and per
           category, plus ingest rate and search latency. Writes JSON to --out.
           --quantized stores the vectors as 8-bit scalars (about a quarter of the memory).
+          Session-level recall@k (sessions ranked by their best turn) is reported beside it.
+          --dump writes one JSON line per question: its top k with scores and the rank of
+          each gold turn.
           """;
       default -> throw new UsageException("unknown command '" + command + "' (see engram --help)");
     };

@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * Retrieval recall on LoCoMo without an LLM: one memory per turn (with its speaker, real session
  * date and dia_id as source), every question of categories 1–4 asked in its conversation's scope,
  * and recall@k = the fraction of the question's gold evidence ids among the sources of the top k.
+ * Session-level recall@k ranks sessions by their best turn and counts the question's gold sessions
+ * among the first k, the measure most published LoCoMo retrieval figures use.
  */
 public final class LocomoEval {
   /** Categories reported: LoCoMo's 5 (adversarial) has no evidence to retrieve. */
@@ -35,6 +37,10 @@ public final class LocomoEval {
   private final List<Integer> ks;
   private final Progress progress;
   private final String storeDescription;
+  private final Path dump;
+
+  /** Depth of the ranking read for session-level recall; ranking does not depend on the limit. */
+  private static final int SESSION_DEPTH = 100;
 
   /**
    * An evaluation on {@code store}.
@@ -45,14 +51,30 @@ public final class LocomoEval {
    */
   public LocomoEval(
       MemoryStore store, List<Integer> ks, Progress progress, String storeDescription) {
+    this(store, ks, progress, storeDescription, null);
+  }
+
+  /**
+   * An evaluation on {@code store} that also writes each question's top k, with scores, and the
+   * ranks of its gold turns to {@code dump} as JSON lines.
+   *
+   * @param dump the file for the per-question lines, or {@code null} for none
+   */
+  public LocomoEval(
+      MemoryStore store, List<Integer> ks, Progress progress, String storeDescription, Path dump) {
     this.store = store;
     this.ks = List.copyOf(ks);
     this.progress = progress;
     this.storeDescription = storeDescription;
+    this.dump = dump;
   }
 
-  /** Runs on the conversations and returns the report. */
-  public ObjectNode run(List<Locomo.Conversation> conversations) {
+  /**
+   * Runs on the conversations and returns the report.
+   *
+   * @throws IOException if the dump cannot be written
+   */
+  public ObjectNode run(List<Locomo.Conversation> conversations) throws IOException {
     int turns =
         conversations.stream()
             .mapToInt(c -> c.sessions().stream().mapToInt(s -> s.turns().size()).sum())
@@ -83,6 +105,9 @@ public final class LocomoEval {
 
     int maxK = ks.get(ks.size() - 1);
     Map<Integer, double[]> sums = new TreeMap<>();
+    Map<Integer, double[]> sessionSums = new TreeMap<>();
+    ObjectMapper json = new ObjectMapper();
+    List<String> dumped = new ArrayList<>();
     Map<Integer, Integer> counts = new TreeMap<>();
     List<Double> latencies = new ArrayList<>();
     int skipped = 0;
@@ -112,14 +137,19 @@ public final class LocomoEval {
         List<SearchHit> hits =
             store.search(
                 SearchRequest.builder(scope, q.text())
-                    .limit(maxK)
+                    .limit(Math.max(maxK, SESSION_DEPTH))
                     .reinforce(false)
                     .weights(RankingWeights.RELEVANCE_ONLY)
                     .build());
         latencies.add((System.nanoTime() - t0) / 1e6);
         double[] s = sums.computeIfAbsent(q.category(), k -> new double[ks.size()]);
+        double[] ss = sessionSums.computeIfAbsent(q.category(), k -> new double[ks.size()]);
         for (int i = 0; i < ks.size(); i++) {
           s[i] += recall(hits, q.evidence(), ks.get(i));
+          ss[i] += sessionRecall(hits, q.evidence(), ks.get(i));
+        }
+        if (dump != null) {
+          dumped.add(json.writeValueAsString(dumpLine(json, c, q, hits, maxK)));
         }
         counts.merge(q.category(), 1, Integer::sum);
         asked++;
@@ -131,7 +161,85 @@ public final class LocomoEval {
     if (progress != null) {
       progress.finish();
     }
-    return report(asked, skipped, sums, counts, turns, ingestSeconds, latencies);
+    if (dump != null) {
+      Path parent = dump.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.write(dump, dumped);
+    }
+    ObjectNode report = report(asked, skipped, sums, counts, turns, ingestSeconds, latencies);
+    ObjectNode sessions = report.putObject("sessionRecall");
+    ObjectNode sessionsByCategory = report.putObject("sessionRecallByCategory");
+    double[] all = new double[ks.size()];
+    for (var e : sessionSums.entrySet()) {
+      ObjectNode r = sessionsByCategory.putObject(String.valueOf(e.getKey()));
+      for (int i = 0; i < ks.size(); i++) {
+        all[i] += e.getValue()[i];
+        r.put(String.valueOf(ks.get(i)), round(e.getValue()[i] / counts.get(e.getKey())));
+      }
+    }
+    for (int i = 0; i < ks.size(); i++) {
+      sessions.put(String.valueOf(ks.get(i)), round(asked == 0 ? 0 : all[i] / asked));
+    }
+    return report;
+  }
+
+  /** One question: its gold ids with the rank each got (null when not in the list), and the top. */
+  private static ObjectNode dumpLine(
+      ObjectMapper json, Locomo.Conversation c, Locomo.Question q, List<SearchHit> hits, int maxK) {
+    ObjectNode line = json.createObjectNode();
+    line.put("conversation", c.sampleId());
+    line.put("category", q.category());
+    line.put("question", q.text());
+    line.put("answer", q.answer());
+    ObjectNode gold = line.putObject("goldRanks");
+    for (String g : q.evidence()) {
+      gold.putNull(g);
+      for (int r = 0; r < hits.size(); r++) {
+        if (hits.get(r).memory().sources().contains(g)) {
+          gold.put(g, r + 1);
+          break;
+        }
+      }
+    }
+    var top = line.putArray("top");
+    for (int r = 0; r < Math.min(maxK, hits.size()); r++) {
+      SearchHit h = hits.get(r);
+      ObjectNode t = top.addObject();
+      t.put("rank", r + 1);
+      t.put("score", round(h.score()));
+      t.put("source", String.join(",", h.memory().sources()));
+      t.put("text", h.text());
+    }
+    return line;
+  }
+
+  /** "D12:3" → "D12", the session of a LoCoMo dialogue id. */
+  static String sessionOf(String diaId) {
+    int colon = diaId.indexOf(':');
+    return colon < 0 ? diaId : diaId.substring(0, colon);
+  }
+
+  /** Share of the gold sessions among the first k sessions, ranked by their best turn. */
+  static double sessionRecall(List<SearchHit> hits, List<String> gold, int k) {
+    Set<String> ranked = new java.util.LinkedHashSet<>();
+    for (SearchHit h : hits) {
+      for (String source : h.memory().sources()) {
+        if (ranked.size() < k) {
+          ranked.add(sessionOf(source));
+        }
+      }
+    }
+    Set<String> goldSessions = new HashSet<>();
+    gold.forEach(g -> goldSessions.add(sessionOf(g)));
+    int n = 0;
+    for (String g : goldSessions) {
+      if (ranked.contains(g)) {
+        n++;
+      }
+    }
+    return (double) n / goldSessions.size();
   }
 
   /** Sample ids like "conv-26" are valid scope ids; anything else is made one. */
@@ -244,6 +352,15 @@ public final class LocomoEval {
             sb.append(
                 String.format(Locale.ROOT, " %7.3f", report.get("recall").get(k).asDouble())));
     sb.append('\n');
+    if (report.has("sessionRecall")) {
+      sb.append(String.format(Locale.ROOT, "%-22s %9s", "all, session-level", ""));
+      ks.forEach(
+          k ->
+              sb.append(
+                  String.format(
+                      Locale.ROOT, " %7.3f", report.get("sessionRecall").get(k).asDouble())));
+      sb.append('\n');
+    }
     var ingest = report.get("ingest");
     var search = report.get("search");
     sb.append(
