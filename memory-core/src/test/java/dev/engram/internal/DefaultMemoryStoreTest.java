@@ -24,7 +24,6 @@ import dev.engram.pipeline.PipelineUsage;
 import dev.engram.pipeline.PlannedChange;
 import dev.engram.recall.SearchHit;
 import dev.engram.recall.SearchRequest;
-import dev.engram.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -27,7 +27,6 @@ import dev.engram.pipeline.PipelineInput;
 import dev.engram.pipeline.PipelinePlan;
 import dev.engram.pipeline.PipelineUsage;
 import dev.engram.pipeline.PlannedChange;
-import dev.engram.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

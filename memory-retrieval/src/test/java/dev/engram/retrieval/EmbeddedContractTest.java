@@ -1,18 +1,102 @@
 package dev.engram.retrieval;
 
 import dev.engram.backend.MemoryBackend;
-import dev.engram.testkit.MemoryStoreContractTest;
+import dev.engram.testkit.CandidateContract;
+import dev.engram.testkit.ConcurrencyContract;
+import dev.engram.testkit.CrudContract;
+import dev.engram.testkit.DecayContract;
+import dev.engram.testkit.DurabilityContract;
+import dev.engram.testkit.FilterContract;
+import dev.engram.testkit.HistoryContract;
+import dev.engram.testkit.RecallContract;
+import dev.engram.testkit.ScopeContract;
+import dev.engram.testkit.ValidationContract;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Nested;
 
-/** The contract suite on the embedded Lucene store with its defaults (bge-small, English). */
-class EmbeddedContractTest extends MemoryStoreContractTest {
-  @Override
-  protected MemoryBackend newBackend(Path dir) {
+/** Every contract on the embedded Lucene store with its defaults (bge-small, English). */
+class EmbeddedContractTest {
+  static MemoryBackend backend(Path dir) {
     return EmbeddedMemory.backend(dir.resolve("store")).build();
   }
 
-  @Override
-  protected boolean isPersistent() {
-    return true;
+  @Nested
+  class Crud extends CrudContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Scope extends ScopeContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Filter extends FilterContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class History extends HistoryContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Recall extends RecallContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Candidate extends CandidateContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Decay extends DecayContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Validation extends ValidationContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Concurrency extends ConcurrencyContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
+  }
+
+  @Nested
+  class Durability extends DurabilityContract {
+    @Override
+    protected MemoryBackend newBackend(Path dir) {
+      return backend(dir);
+    }
   }
 }
