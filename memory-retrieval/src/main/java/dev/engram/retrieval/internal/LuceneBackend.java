@@ -57,7 +57,6 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TermRangeQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -281,6 +280,9 @@ public final class LuceneBackend implements MemoryBackend {
       }
       try {
         log.append(new OperationLog.Entry(purges, positioned, numbered));
+      } catch (IllegalArgumentException e) {
+        turns.clear(); // too large to log: nothing was written
+        throw e;
       } catch (IOException e) {
         // Nothing was applied and the log was cut back; the store stays usable.
         turns.clear();
@@ -294,6 +296,7 @@ public final class LuceneBackend implements MemoryBackend {
       } catch (IOException | RuntimeException e) {
         // The log holds the change, so reopening recovers it; this instance cannot go on safely.
         failure = "an index write failed (" + e.getMessage() + ")";
+        LOG.warn("an index write of {} failed", dir, e);
         throw new StoreIOException(
             "the store at "
                 + dir
@@ -467,7 +470,8 @@ public final class LuceneBackend implements MemoryBackend {
             "the index of {} cannot take the latest writes ({}); they are in the operation log and"
                 + " are recovered when the store is reopened; until then reads do not show them",
             dir,
-            e.getMessage());
+            e.getMessage(),
+            e);
       }
     }
     return index.acquireAsIs();
@@ -757,10 +761,13 @@ public final class LuceneBackend implements MemoryBackend {
     }
   }
 
-  /** The default way to open the index directory. */
+  /**
+   * The default way to open the index directory: one that a caller's interrupt cannot close (see
+   * {@link InterruptSafeDirectory}).
+   */
   public static Directory openDirectory(Path path) {
     try {
-      return FSDirectory.open(path);
+      return new InterruptSafeDirectory(path);
     } catch (IOException e) {
       throw new StoreIOException("cannot open the index directory " + path + ": " + e, e);
     }
