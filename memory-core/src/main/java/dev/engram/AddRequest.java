@@ -30,6 +30,12 @@ public final class AddRequest {
    */
   public static final Duration OBSERVED_AT_TOLERANCE = Duration.ofMinutes(5);
 
+  /**
+   * The most messages one add may hold: 10,000 (their size is limited by {@code
+   * Engram.Builder.maxAddBytes}).
+   */
+  public static final int MAX_MESSAGES = 10_000;
+
   private final Scope scope;
   private final List<Message> messages;
   private final Map<String, Object> metadata;
@@ -250,12 +256,20 @@ public final class AddRequest {
     /**
      * Builds the request.
      *
-     * @throws IllegalArgumentException if there is no message, or the working tier is asked for
-     *     without a session
+     * @throws IllegalArgumentException if there is no message or more than {@link #MAX_MESSAGES},
+     *     or the working tier is asked for without a session
      */
     public AddRequest build() {
       if (messages.isEmpty()) {
         throw new IllegalArgumentException("messages must not be empty: add at least one text");
+      }
+      if (messages.size() > MAX_MESSAGES) {
+        throw new IllegalArgumentException(
+            "messages has "
+                + messages.size()
+                + " entries; at most "
+                + MAX_MESSAGES
+                + " are allowed in one add (AddRequest.MAX_MESSAGES)");
       }
       if (tier == Tier.WORKING && scope.sessionId() == null) {
         throw new IllegalArgumentException(
