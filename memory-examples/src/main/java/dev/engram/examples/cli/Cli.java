@@ -75,6 +75,7 @@ public final class Cli {
           Map.entry("stats", new Spec(SCOPE, Set.of("all", "json"))),
           Map.entry("maintain", new Spec(Set.of("store"), Set.of("json"))),
           Map.entry("reindex", new Spec(Set.of("store"), Set.of("json", "progress"))),
+          Map.entry("repair", new Spec(Set.of("store"), Set.of("json"))),
           Map.entry("chat", new Spec(union(SCOPE, LLM), Set.of("show-recall"))),
           Map.entry("demo", new Spec(Set.of("store"), Set.of())),
           Map.entry(
@@ -158,6 +159,7 @@ public final class Cli {
         case "stats" -> stats(rest);
         case "maintain" -> maintain(rest);
         case "reindex" -> reindex(rest);
+        case "repair" -> repair(rest);
         case "chat" -> new Chat(stores, in, out, err).run(rest);
         case "demo" -> new Demo(out).run(rest);
         case "eval" -> eval(rest);
@@ -683,6 +685,12 @@ public final class Cli {
               + " (embedding model bge-small-en-v1.5, english analyzer)");
     }
     return 0;
+  }
+
+  private int repair(List<String> rest) {
+    Args a = parse("repair", rest);
+    noPositionals(a, "repair");
+    return Repair.run(stores.storeDir(a), a.has("json"), out);
   }
 
   private static void noPositionals(Args a, String command) {
