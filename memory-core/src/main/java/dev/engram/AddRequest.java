@@ -1,6 +1,7 @@
 package dev.engram;
 
 import dev.engram.memory.Kind;
+import dev.engram.memory.Memory;
 import dev.engram.memory.Message;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
@@ -189,7 +190,7 @@ public final class AddRequest {
      * time more than {@link #OBSERVED_AT_TOLERANCE} after its clock.
      */
     public Builder observedAt(Instant observedAt) {
-      this.observedAt = Objects.requireNonNull(observedAt, "observedAt must not be null");
+      this.observedAt = Memory.checkTime("observedAt", observedAt);
       return this;
     }
 
@@ -198,7 +199,7 @@ public final class AddRequest {
       if (sourceId == null || sourceId.isBlank() || sourceId.length() > 256) {
         throw new IllegalArgumentException("source must be 1 to 256 characters");
       }
-      sources.add(sourceId);
+      sources.add(Memory.checkWellFormed("source", sourceId));
       return this;
     }
 
@@ -231,7 +232,7 @@ public final class AddRequest {
       if (tag == null || tag.isBlank() || tag.length() > 256) {
         throw new IllegalArgumentException("tag must be 1 to 256 characters");
       }
-      tags.add(tag);
+      tags.add(Memory.checkWellFormed("tag", tag));
       return this;
     }
 
