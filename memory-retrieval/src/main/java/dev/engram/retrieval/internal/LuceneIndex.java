@@ -33,6 +33,7 @@ import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
@@ -128,6 +129,10 @@ final class LuceneIndex implements Closeable {
     config.setRAMBufferSizeMB(64);
     // A refresh may otherwise wait up to 500 ms for small-segment merges, on the caller's thread.
     config.setMaxFullFlushMergeWaitMillis(0);
+    if (config.getMergePolicy() instanceof TieredMergePolicy tiered) {
+      // A purge rewrites every segment holding what it deleted (see expungeDeletes).
+      tiered.setForceMergeDeletesPctAllowed(0);
+    }
     IndexWriter writer;
     try {
       writer = new IndexWriter(directory, config);
@@ -280,6 +285,14 @@ final class LuceneIndex implements Closeable {
     } catch (IOException e) {
       LOG.warn("could not release a searcher of {}", path, e);
     }
+  }
+
+  /**
+   * Rewrites every segment that holds deleted documents, so a purged memory's text leaves the index
+   * files (once no reader uses the old segments, which the next commit and refresh see to).
+   */
+  void expungeDeletes() throws IOException {
+    writer.forceMergeDeletes(true);
   }
 
   /** Commits with the given user data. */
