@@ -299,7 +299,7 @@ public final class Cli {
           "%-10s %s  %s%n",
           e.type(),
           e.memoryId(),
-          e.after() == null ? "" : e.after().text());
+          e.after() == null ? "" : Terminal.safe(e.after().text()));
     }
     switch (r.pipeline().status()) {
       case FELL_BACK ->
@@ -406,7 +406,8 @@ public final class Cli {
         out.println("nothing found");
       } else {
         for (SearchHit h : hits) {
-          out.printf(Locale.ROOT, "%.3f  %s  %s%n", h.score(), h.memory().id(), h.text());
+          out.printf(
+              Locale.ROOT, "%.3f  %s  %s%n", h.score(), h.memory().id(), Terminal.safe(h.text()));
           if (h.explanation() != null) {
             out.println("       " + h.explanation());
           }
@@ -456,7 +457,7 @@ public final class Cli {
               m.tier().name().toLowerCase(Locale.ROOT),
               m.status().name().toLowerCase(Locale.ROOT),
               m.observedAt().toString().substring(0, 10),
-              m.text());
+              Terminal.safe(m.text()));
         }
         out.println(all.size() + " memor" + (all.size() == 1 ? "y" : "ies"));
       }
@@ -491,12 +492,12 @@ public final class Cli {
           if (e.before() != null
               && e.after() != null
               && !e.before().text().equals(e.after().text())) {
-            out.println("    before: " + e.before().text());
+            out.println("    before: " + Terminal.safe(e.before().text()));
           }
           if (e.after() != null) {
             out.println(
                 "    after:  "
-                    + e.after().text()
+                    + Terminal.safe(e.after().text())
                     + "  ["
                     + e.after().status().name().toLowerCase(Locale.ROOT)
                     + ", "
@@ -532,7 +533,7 @@ public final class Cli {
       if (a.has("json")) {
         out.println(MemoryCodec.toTree(m).toPrettyString());
       } else {
-        out.println("forgotten (restorable; `engram purge` erases it): " + m.text());
+        out.println("forgotten (restorable; `engram purge` erases it): " + Terminal.safe(m.text()));
       }
     }
     return 0;
