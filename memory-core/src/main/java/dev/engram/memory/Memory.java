@@ -71,15 +71,21 @@ public record Memory(
   /** Longest keyword, tag or source id, in characters. */
   public static final int MAX_LABEL_LENGTH = 256;
 
-  /** The earliest time a memory's times may hold: the start of year 1 (UTC). */
-  public static final Instant EARLIEST_TIME = Instant.parse("0001-01-01T00:00:00Z");
+  /**
+   * The earliest time a memory's times may hold: the start of 1678 (UTC). Stores index times as
+   * nanoseconds since 1970 in 64 bits, which reach from late 1677 to early 2262; outside that range
+   * times could not be sorted or filtered exactly.
+   */
+  public static final Instant EARLIEST_TIME = Instant.parse("1678-01-01T00:00:00Z");
 
-  /** The latest time a memory's times may hold: the end of year 9999 (UTC). */
-  public static final Instant LATEST_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
+  /**
+   * The latest time a memory's times may hold: the end of 2261 (UTC); see {@link #EARLIEST_TIME}.
+   */
+  public static final Instant LATEST_TIME = Instant.parse("2261-12-31T23:59:59.999999999Z");
 
   /**
    * Checks that a time given for {@code field} lies within {@link #EARLIEST_TIME} and {@link
-   * #LATEST_TIME}: times outside cannot be written as dates, sorted or compared safely.
+   * #LATEST_TIME}: times outside cannot be indexed, sorted or compared exactly.
    *
    * @return the time
    * @throws IllegalArgumentException naming the field if it does not

@@ -52,10 +52,10 @@ class InputValidationTest {
   }
 
   @Test
-  void timesOutsideYears1To9999_areRejectedNamingTheField() {
+  void timesOutsideWhatTheIndexHolds_areRejectedNamingTheField() {
     String range =
-        " is out of range: it must lie between 0001-01-01T00:00:00Z and"
-            + " 9999-12-31T23:59:59.999999999Z";
+        " is out of range: it must lie between 1678-01-01T00:00:00Z and"
+            + " 2261-12-31T23:59:59.999999999Z";
     assertEquals(
         "observedAt (" + Instant.MIN + ")" + range,
         error(() -> AddRequest.builder(ALICE).observedAt(Instant.MIN)));
@@ -69,11 +69,15 @@ class InputValidationTest {
     assertEquals(
         "asOf (" + Instant.MAX + ")" + range,
         error(() -> SearchRequest.builder(ALICE, "q").asOf(Instant.MAX)));
+    Instant year2300 = Instant.parse("2300-01-01T00:00:00Z");
+    assertEquals(
+        "validFrom (" + year2300 + ")" + range,
+        error(() -> MemoryUpdate.builder().validFrom(year2300)));
     try (MemoryStore store = Engram.inMemory()) {
       store.add(
           AddRequest.builder(ALICE)
               .text("an old memory")
-              .observedAt(Instant.parse("0001-01-01T00:00:00Z"))
+              .observedAt(Instant.parse("1678-01-01T00:00:00Z"))
               .build());
       assertEquals(1, store.stats(ALICE).total());
     }
