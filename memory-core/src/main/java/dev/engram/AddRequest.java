@@ -1,6 +1,7 @@
 package dev.engram;
 
 import dev.engram.memory.Kind;
+import dev.engram.memory.Memory;
 import dev.engram.memory.Message;
 import dev.engram.memory.Metadata;
 import dev.engram.memory.Scope;
@@ -29,6 +30,12 @@ public final class AddRequest {
    * one within the tolerance is searchable at once.
    */
   public static final Duration OBSERVED_AT_TOLERANCE = Duration.ofMinutes(5);
+
+  /**
+   * The most messages one add may hold: 10,000 (their size is limited by {@code
+   * Engram.Builder.maxAddBytes}).
+   */
+  public static final int MAX_MESSAGES = 10_000;
 
   private final Scope scope;
   private final List<Message> messages;
@@ -183,7 +190,7 @@ public final class AddRequest {
      * time more than {@link #OBSERVED_AT_TOLERANCE} after its clock.
      */
     public Builder observedAt(Instant observedAt) {
-      this.observedAt = Objects.requireNonNull(observedAt, "observedAt must not be null");
+      this.observedAt = Memory.checkTime("observedAt", observedAt);
       return this;
     }
 
@@ -192,7 +199,7 @@ public final class AddRequest {
       if (sourceId == null || sourceId.isBlank() || sourceId.length() > 256) {
         throw new IllegalArgumentException("source must be 1 to 256 characters");
       }
-      sources.add(sourceId);
+      sources.add(Memory.checkWellFormed("source", sourceId));
       return this;
     }
 
@@ -225,7 +232,7 @@ public final class AddRequest {
       if (tag == null || tag.isBlank() || tag.length() > 256) {
         throw new IllegalArgumentException("tag must be 1 to 256 characters");
       }
-      tags.add(tag);
+      tags.add(Memory.checkWellFormed("tag", tag));
       return this;
     }
 
@@ -250,12 +257,20 @@ public final class AddRequest {
     /**
      * Builds the request.
      *
-     * @throws IllegalArgumentException if there is no message, or the working tier is asked for
-     *     without a session
+     * @throws IllegalArgumentException if there is no message or more than {@link #MAX_MESSAGES},
+     *     or the working tier is asked for without a session
      */
     public AddRequest build() {
       if (messages.isEmpty()) {
         throw new IllegalArgumentException("messages must not be empty: add at least one text");
+      }
+      if (messages.size() > MAX_MESSAGES) {
+        throw new IllegalArgumentException(
+            "messages has "
+                + messages.size()
+                + " entries; at most "
+                + MAX_MESSAGES
+                + " are allowed in one add (AddRequest.MAX_MESSAGES)");
       }
       if (tier == Tier.WORKING && scope.sessionId() == null) {
         throw new IllegalArgumentException(

@@ -42,6 +42,12 @@ public final class Engram {
     /** The default limit on a memory's text: 32 KiB of UTF-8. */
     public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
 
+    /** The default limit on what one add or update may store: 4 MiB of UTF-8. */
+    public static final int DEFAULT_MAX_ADD_BYTES = 4 * 1024 * 1024;
+
+    /** The default limit on the memories a pipeline may plan for one add: 100. */
+    public static final int DEFAULT_MAX_FACTS_PER_ADD = 100;
+
     private MemoryBackend backend;
     private Embedder embedder;
     private InstantSource clock = InstantSource.system();
@@ -50,6 +56,8 @@ public final class Engram {
     private RecallSettings recall = RecallSettings.defaults();
     private Duration recallFlushInterval = Duration.ofSeconds(5);
     private int maxTextBytes = DEFAULT_MAX_TEXT_BYTES;
+    private int maxAddBytes = DEFAULT_MAX_ADD_BYTES;
+    private int maxFactsPerAdd = DEFAULT_MAX_FACTS_PER_ADD;
     private MemoryPipeline pipeline;
     private Boolean inferByDefault;
     private Duration maintenanceInterval;
@@ -128,6 +136,39 @@ public final class Engram {
     }
 
     /**
+     * Sets the most one add (or update) may store, in UTF-8 bytes of text, metadata keys and
+     * values, tags and sources, counted for every memory it creates (the request's metadata is put
+     * on each message's memory), 1 KiB to 16 MiB; default 4 MiB. A request over the limit is
+     * rejected before anything is written, with an {@link IllegalArgumentException} naming {@code
+     * maxAddBytes}; a pipeline plan over it is not applied, and the messages are stored verbatim
+     * instead (as for any unusable plan).
+     */
+    public Builder maxAddBytes(int maxAddBytes) {
+      if (maxAddBytes < 1024 || maxAddBytes > 16 * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "maxAddBytes must be between 1024 and 16777216, got " + maxAddBytes);
+      }
+      this.maxAddBytes = maxAddBytes;
+      return this;
+    }
+
+    /**
+     * Sets the most memories a pipeline may plan for one add (the facts an LLM extracts), 1 to
+     * 10,000; default 100. A plan with more is not applied: the add stores its messages verbatim
+     * instead, as for any unusable plan, with the limit named in {@link PipelineOutcome#detail()}.
+     * (The messages of one add are limited by {@link AddRequest#MAX_MESSAGES} and {@link
+     * #maxAddBytes(int)}.)
+     */
+    public Builder maxFactsPerAdd(int maxFactsPerAdd) {
+      if (maxFactsPerAdd < 1 || maxFactsPerAdd > 10_000) {
+        throw new IllegalArgumentException(
+            "maxFactsPerAdd must be between 1 and 10000, got " + maxFactsPerAdd);
+      }
+      this.maxFactsPerAdd = maxFactsPerAdd;
+      return this;
+    }
+
+    /**
      * Sets the pipeline that turns messages into memory; default none (messages stored verbatim).
      */
     public Builder pipeline(MemoryPipeline pipeline) {
@@ -201,7 +242,7 @@ public final class Engram {
               decay,
               weights,
               recall,
-              maxTextBytes,
+              new DefaultMemoryStore.Limits(maxTextBytes, maxAddBytes, maxFactsPerAdd),
               pipeline,
               infer,
               maintenanceInterval,

@@ -125,7 +125,8 @@ public interface MemoryStore extends AutoCloseable {
 
   /**
    * Hard-deletes one memory and the content of its history (a PURGE event without content remains),
-   * and removes the links the owner's other memories had to it, each change an UPDATE event.
+   * and removes the links the owner's other memories had to it, each change an UPDATE event. The
+   * embedded store removes the text from its index files and operation log before this returns.
    *
    * @return whether there was such a memory in the scope
    */
@@ -150,7 +151,8 @@ public interface MemoryStore extends AutoCloseable {
 
   /**
    * Right to be forgotten: hard-deletes every memory whose user id is {@code userId}, whatever its
-   * agent or session, with its history content.
+   * agent or session, with its history content. The embedded store removes the text from its index
+   * files and operation log before this returns.
    *
    * @return how many memories were purged
    */

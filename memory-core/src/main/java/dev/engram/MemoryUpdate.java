@@ -127,7 +127,7 @@ public final class MemoryUpdate {
       if (text == null || text.isBlank()) {
         throw new IllegalArgumentException("text must not be null or blank");
       }
-      this.text = text;
+      this.text = Memory.checkWellFormed("text", text);
       return this;
     }
 
@@ -202,7 +202,7 @@ public final class MemoryUpdate {
 
     /** Sets when it started being true. */
     public Builder validFrom(Instant validFrom) {
-      this.validFrom = Objects.requireNonNull(validFrom, "validFrom must not be null");
+      this.validFrom = Memory.checkTime("validFrom", validFrom);
       return this;
     }
 

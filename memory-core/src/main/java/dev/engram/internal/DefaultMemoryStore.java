@@ -46,6 +46,15 @@ public final class DefaultMemoryStore implements MemoryStore {
   private final Maintenance maintenance;
   private final boolean inferByDefault;
 
+  /**
+   * What one write may store (see {@code Engram.Builder}).
+   *
+   * @param maxTextBytes the longest text of a memory, in UTF-8 bytes
+   * @param maxAddBytes the most one add or update may store, in UTF-8 bytes
+   * @param maxFactsPerAdd the most memories a pipeline may plan for one add
+   */
+  public record Limits(int maxTextBytes, int maxAddBytes, int maxFactsPerAdd) {}
+
   /** Settings gathered by {@code Engram.Builder}. */
   public record Settings(
       MemoryBackend backend,
@@ -53,7 +62,7 @@ public final class DefaultMemoryStore implements MemoryStore {
       DecayPolicy decay,
       RankingWeights weights,
       RecallSettings recall,
-      int maxTextBytes,
+      Limits limits,
       MemoryPipeline pipeline,
       boolean inferByDefault,
       Duration maintenanceInterval,
@@ -68,7 +77,7 @@ public final class DefaultMemoryStore implements MemoryStore {
             backend,
             Objects.requireNonNull(s.clock(), "clock"),
             Objects.requireNonNull(s.decay(), "decay"),
-            s.maxTextBytes());
+            Objects.requireNonNull(s.limits(), "limits"));
     this.inferByDefault = s.inferByDefault();
     Recall recall =
         new Recall(
@@ -102,6 +111,7 @@ public final class DefaultMemoryStore implements MemoryStore {
       core.checkTextSize("messages[" + i + "].text", m.text());
       checkObservedAt("messages[" + i + "].observedAt", m.observedAt(), latestAllowed);
     }
+    core.checkAddSize(request);
     boolean infer = request.infer() != null ? request.infer() : inferByDefault;
     if (infer && !pipelines.hasPipeline()) {
       throw new IllegalArgumentException(

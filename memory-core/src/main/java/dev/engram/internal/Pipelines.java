@@ -109,6 +109,15 @@ final class Pipelines {
             messages,
             new PipelineOutcome(PipelineOutcome.Status.FELL_BACK, detail, spent, List.of()));
       }
+      String overLimits = core.planOverLimits(plan, request.metadata());
+      if (overLimits != null) {
+        LOG.warn("{} for {}; storing the raw messages instead", overLimits, request.scope());
+        return writes.addVerbatim(
+            request,
+            messages,
+            new PipelineOutcome(
+                PipelineOutcome.Status.FELL_BACK, overLimits, plan.usage(), List.of(overLimits)));
+      }
       return applyPlan(request.scope(), plan, latestObservedAt(messages, now), request, messages);
     } finally {
       serial.unlock();

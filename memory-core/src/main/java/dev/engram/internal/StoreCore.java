@@ -1,5 +1,6 @@
 package dev.engram.internal;
 
+import dev.engram.AddRequest;
 import dev.engram.MemoryNotFoundException;
 import dev.engram.backend.ListQuery;
 import dev.engram.backend.MemoryBackend;
@@ -9,7 +10,11 @@ import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
+import dev.engram.pipeline.MemoryDraft;
+import dev.engram.pipeline.PipelinePlan;
+import dev.engram.pipeline.PlannedChange;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -17,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,16 +39,22 @@ final class StoreCore {
   final InstantSource clock;
   final DecayPolicy decay;
   final int maxTextBytes;
+  final DefaultMemoryStore.Limits limits;
   final AccessBuffer recalls = new AccessBuffer();
   private final Locks ownerLocks = new Locks(256);
   private final AtomicReference<Instant> lastCreatedAt = new AtomicReference<>(Instant.MIN);
   private volatile boolean closed;
 
-  StoreCore(MemoryBackend backend, InstantSource clock, DecayPolicy decay, int maxTextBytes) {
+  StoreCore(
+      MemoryBackend backend,
+      InstantSource clock,
+      DecayPolicy decay,
+      DefaultMemoryStore.Limits limits) {
     this.backend = backend;
     this.clock = clock;
     this.decay = decay;
-    this.maxTextBytes = maxTextBytes;
+    this.limits = limits;
+    this.maxTextBytes = limits.maxTextBytes();
   }
 
   // ------------------------------------------------------------------ locks and lifecycle
@@ -275,6 +287,166 @@ final class StoreCore {
               + maxTextBytes
               + " (Engram.Builder.maxTextBytes)");
     }
+  }
+
+  // ------------------------------------------------------------------ write limits
+
+  /**
+   * Rejects an add whose messages, stored verbatim, would break {@code maxAddBytes}: checked before
+   * anything runs, so nothing is written.
+   */
+  void checkAddSize(AddRequest request) {
+    int n = request.messages().size();
+    long perMessage = bytes(request.metadata()) + bytes(request.tags()) + bytes(request.sources());
+    long total = 0;
+    for (Message m : request.messages()) {
+      total += utf8Length(m.text()) + utf8Length(m.id()) + utf8Length(m.name()) + perMessage;
+    }
+    if (total > limits.maxAddBytes()) {
+      throw new IllegalArgumentException(
+          "the add would store "
+              + total
+              + " bytes (its messages' text, and the request's metadata, tags and sources on each of"
+              + " its "
+              + n
+              + " messages); the limit is "
+              + limits.maxAddBytes()
+              + " (Engram.Builder.maxAddBytes)");
+    }
+  }
+
+  /**
+   * Why a pipeline's plan breaks the write limits, or {@code null} if it does not. Such a plan is
+   * not applied: the add stores its messages verbatim instead, as for any unusable plan, so nothing
+   * the user said is lost to a model's runaway answer.
+   */
+  String planOverLimits(PipelinePlan plan, Map<String, Object> requestMetadata) {
+    int adds = 0;
+    long total = 0;
+    long requestBytes = bytes(requestMetadata);
+    for (PlannedChange c : plan.changes()) {
+      if (c instanceof PlannedChange.Add add) {
+        adds++;
+        MemoryDraft d = add.draft();
+        long text = utf8Length(d.text());
+        if (text > maxTextBytes) {
+          return "a planned memory's text is "
+              + text
+              + " bytes of UTF-8; the limit is "
+              + maxTextBytes
+              + " (Engram.Builder.maxTextBytes)";
+        }
+        total +=
+            text
+                + requestBytes
+                + bytes(d.metadata())
+                + bytes(d.keywords())
+                + bytes(d.tags())
+                + bytes(d.sources())
+                + utf8Length(d.context());
+      } else if (c instanceof PlannedChange.Update u) {
+        total +=
+            utf8Length(u.text())
+                + bytes(u.metadata())
+                + bytes(u.keywords())
+                + bytes(u.tags())
+                + bytes(u.sources())
+                + utf8Length(u.context());
+      }
+    }
+    if (adds > limits.maxFactsPerAdd()) {
+      return "the pipeline planned "
+          + adds
+          + " memories; at most "
+          + limits.maxFactsPerAdd()
+          + " may come from one add (Engram.Builder.maxFactsPerAdd)";
+    }
+    if (total > limits.maxAddBytes()) {
+      return "the pipeline's plan would store "
+          + total
+          + " bytes; the limit is "
+          + limits.maxAddBytes()
+          + " (Engram.Builder.maxAddBytes)";
+    }
+    return null;
+  }
+
+  /** Rejects a memory an update would leave larger than {@code maxAddBytes}. */
+  void checkMemorySize(Memory m) {
+    long total =
+        utf8Length(m.text())
+            + bytes(m.metadata())
+            + bytes(m.keywords())
+            + bytes(m.tags())
+            + bytes(m.sources())
+            + utf8Length(m.context());
+    if (total > limits.maxAddBytes()) {
+      throw new IllegalArgumentException(
+          "the memory would hold "
+              + total
+              + " bytes of text, metadata, keywords, tags and sources; the limit is "
+              + limits.maxAddBytes()
+              + " (Engram.Builder.maxAddBytes)");
+    }
+  }
+
+  private static long bytes(Map<String, ?> metadata) {
+    if (metadata == null) {
+      return 0;
+    }
+    long n = 0;
+    for (Map.Entry<String, ?> e : metadata.entrySet()) {
+      n += utf8Length(e.getKey());
+      n +=
+          switch (e.getValue()) {
+            case String s -> utf8Length(s);
+            case Collection<?> list -> {
+              long items = 0;
+              for (Object o : list) {
+                items += o instanceof String s ? utf8Length(s) : 24;
+              }
+              yield items;
+            }
+            case null -> 0;
+            default -> 24; // a number or a boolean
+          };
+    }
+    return n;
+  }
+
+  private static long bytes(Collection<String> strings) {
+    if (strings == null) {
+      return 0;
+    }
+    long n = 0;
+    for (String s : strings) {
+      n += utf8Length(s);
+    }
+    return n;
+  }
+
+  /** UTF-8 length without encoding (a lone surrogate counts as the 3 bytes of its replacement). */
+  static long utf8Length(String s) {
+    if (s == null) {
+      return 0;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   /** The rule of {@code AddRequest.Builder.actor} and {@code MemoryUpdate.Builder.actor}. */

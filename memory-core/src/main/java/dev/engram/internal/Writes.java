@@ -205,6 +205,13 @@ final class Writes {
           if (update.validFrom() != null) {
             b.validFrom(update.validFrom());
           }
+          if (update.text() != null
+              || update.metadata() != null
+              || update.keywords() != null
+              || update.tags() != null
+              || update.context() != null) {
+            core.checkMemorySize(b.build());
+          }
           Memory after =
               batch.record(EventType.UPDATE, current, b, update.reason(), update.actor());
           // Raising importance can promote, as it does at add time; an explicit tier wins.

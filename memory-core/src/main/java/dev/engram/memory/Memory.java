@@ -71,6 +71,70 @@ public record Memory(
   /** Longest keyword, tag or source id, in characters. */
   public static final int MAX_LABEL_LENGTH = 256;
 
+  /**
+   * The earliest time a memory's times may hold: the start of 1678 (UTC). Stores index times as
+   * nanoseconds since 1970 in 64 bits, which reach from late 1677 to early 2262; outside that range
+   * times could not be sorted or filtered exactly.
+   */
+  public static final Instant EARLIEST_TIME = Instant.parse("1678-01-01T00:00:00Z");
+
+  /**
+   * The latest time a memory's times may hold: the end of 2261 (UTC); see {@link #EARLIEST_TIME}.
+   */
+  public static final Instant LATEST_TIME = Instant.parse("2261-12-31T23:59:59.999999999Z");
+
+  /**
+   * Checks that a time given for {@code field} lies within {@link #EARLIEST_TIME} and {@link
+   * #LATEST_TIME}: times outside cannot be indexed, sorted or compared exactly.
+   *
+   * @return the time
+   * @throws IllegalArgumentException naming the field if it does not
+   */
+  public static Instant checkTime(String field, Instant time) {
+    Objects.requireNonNull(time, field + " must not be null");
+    if (time.isBefore(EARLIEST_TIME) || time.isAfter(LATEST_TIME)) {
+      throw new IllegalArgumentException(
+          field
+              + " ("
+              + time
+              + ") is out of range: it must lie between "
+              + EARLIEST_TIME
+              + " and "
+              + LATEST_TIME);
+    }
+    return time;
+  }
+
+  /**
+   * Checks that a text given for {@code field} is well-formed UTF-16: a lone surrogate has no UTF-8
+   * form and would be stored as U+FFFD, silently changing the text.
+   *
+   * @return the text
+   * @throws IllegalArgumentException naming the field and position if it is not
+   */
+  public static String checkWellFormed(String field, String text) {
+    if (text == null) {
+      return null;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            field
+                + " has a lone surrogate (U+"
+                + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                + ") at index "
+                + i
+                + ": it is not valid Unicode text");
+      }
+    }
+    return text;
+  }
+
   /** Validates every field; a memory that exists is always well-formed. */
   public Memory {
     Objects.requireNonNull(id, "id must not be null");
@@ -78,6 +142,7 @@ public record Memory(
     if (text.isBlank()) {
       throw new IllegalArgumentException("text must not be blank");
     }
+    checkWellFormed("text", text);
     Objects.requireNonNull(scope, "scope must not be null");
     Objects.requireNonNull(tier, "tier must not be null");
     Objects.requireNonNull(kind, "kind must not be null");
@@ -96,6 +161,14 @@ public record Memory(
     Objects.requireNonNull(observedAt, "observedAt must not be null");
     Objects.requireNonNull(lastAccessedAt, "lastAccessedAt must not be null");
     Objects.requireNonNull(validFrom, "validFrom must not be null");
+    checkTime("createdAt", createdAt);
+    checkTime("updatedAt", updatedAt);
+    checkTime("observedAt", observedAt);
+    checkTime("lastAccessedAt", lastAccessedAt);
+    checkTime("validFrom", validFrom);
+    if (validTo != null) {
+      checkTime("validTo", validTo);
+    }
     if (validTo != null && validTo.isBefore(validFrom)) {
       throw new IllegalArgumentException(
           "validTo (" + validTo + ") must not be before validFrom (" + validFrom + ")");
@@ -103,7 +176,7 @@ public record Memory(
     metadata = Metadata.normalize(metadata);
     keywords = labels("keywords", keywords);
     tags = labels("tags", tags);
-    context = context == null ? "" : context;
+    context = context == null ? "" : checkWellFormed("context", context);
     if (context.length() > Metadata.MAX_STRING_LENGTH) {
       throw new IllegalArgumentException(
           "context is " + context.length() + " characters; at most 4096 are allowed");
@@ -142,6 +215,7 @@ public record Memory(
         throw new IllegalArgumentException(
             field + " entries must be at most " + MAX_LABEL_LENGTH + " characters");
       }
+      checkWellFormed(field, v);
     }
     return List.copyOf(values);
   }

@@ -27,6 +27,12 @@ public record Message(Role role, String text, String name, String id, Instant ob
     if (id != null && (id.isBlank() || id.length() > 256)) {
       throw new IllegalArgumentException("message.id must be 1 to 256 characters when given");
     }
+    Memory.checkWellFormed("message.text", text);
+    Memory.checkWellFormed("message.name", name);
+    Memory.checkWellFormed("message.id", id);
+    if (observedAt != null) {
+      Memory.checkTime("message.observedAt", observedAt);
+    }
   }
 
   /** A message from the user. */

@@ -74,7 +74,7 @@ public final class Metadata {
                 + MAX_STRING_LENGTH
                 + " are allowed");
       }
-      return s;
+      return Memory.checkWellFormed(field, s);
     }
     if (value instanceof Boolean || value instanceof Long) {
       return value;

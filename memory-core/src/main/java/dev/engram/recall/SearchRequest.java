@@ -2,6 +2,7 @@ package dev.engram.recall;
 
 import dev.engram.decay.RankingWeights;
 import dev.engram.filter.Filter;
+import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
 import java.time.Instant;
 import java.util.Objects;
@@ -192,7 +193,7 @@ public final class SearchRequest {
      * valid-to), including ones invalidated since. Default: now, active memories only.
      */
     public Builder asOf(Instant instant) {
-      this.asOf = Objects.requireNonNull(instant, "asOf must not be null");
+      this.asOf = Memory.checkTime("asOf", instant);
       return this;
     }
 

@@ -742,6 +742,25 @@ class LlmPipelineTest {
   }
 
   @Test
+  void aRunawayAnswerWithThousandsOfFacts_isAskedAgain_thenTheRawMessagesAreStored() {
+    StringBuilder many = new StringBuilder("{\"facts\": [");
+    for (int i = 0; i < 2000; i++) {
+      many.append(i == 0 ? "" : ",").append("{\"text\": \"fact number ").append(i).append("\"}");
+    }
+    String runaway = many.append("]}").toString();
+    ScriptedChatModel model = new ScriptedChatModel(r -> runaway);
+    try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {
+      AddResult r = store.add(said("My passport number is X1234567"));
+      assertEquals(PipelineOutcome.Status.FELL_BACK, r.pipeline().status());
+      assertEquals(
+          "extract failed: the model's reply was unusable twice (\"facts\" has 2000 items; at"
+              + " most 100 are allowed: keep the most important ones)",
+          r.pipeline().detail());
+      assertEquals(List.of("My passport number is X1234567"), texts(r.added()));
+    }
+  }
+
+  @Test
   void anEmptyFactsArrayIsNothingToRemember() {
     ScriptedChatModel model = new ScriptedChatModel(r -> "{\"facts\": []}");
     try (MemoryStore store = store(model, LlmPipeline.builder(model).keepEpisodes(false))) {

@@ -5,6 +5,7 @@ import dev.engram.MemoryStore;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.embed.Embedder;
 import dev.engram.retrieval.internal.LogFileOps;
+import dev.engram.retrieval.internal.LogRepair;
 import dev.engram.retrieval.internal.LuceneBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +77,22 @@ public final class EmbeddedMemory {
       Path dir, BackendBuilder newOptions, java.util.function.BiConsumer<Long, Long> progress) {
     Objects.requireNonNull(progress, "progress must not be null");
     return ReindexTool.reindex(dir, newOptions, progress);
+  }
+
+  /**
+   * Salvages a store whose operation log is damaged (opening it throws a {@link
+   * dev.engram.StoreCorruptedException} naming the log file): each damaged log file is first copied
+   * into the store's {@code damaged/repair-N/} directory, then rewritten with every record that
+   * checks out, of every user, so that the store opens again. Only the unreadable bytes are lost. A
+   * store that is intact, or whose log is only cut short at its end by a crash (which opening
+   * repairs by itself), is left as it is. The store must not be open.
+   *
+   * @throws IllegalArgumentException if {@code dir} is not a store
+   * @throws dev.engram.StoreLockedException if the store is open
+   */
+  public static RepairReport repair(Path dir) {
+    Objects.requireNonNull(dir, "dir must not be null");
+    return LogRepair.repair(dir);
   }
 
   /** Builds the embedded backend; every setter validates at once and states its default. */

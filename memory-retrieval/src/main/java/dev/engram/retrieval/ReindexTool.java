@@ -30,6 +30,9 @@ final class ReindexTool {
 
   private ReindexTool() {}
 
+  /** Runs between the rebuild and the swap, with the original's lock held (tests only). */
+  static Runnable beforeSwap = () -> {};
+
   static long reindex(
       Path dir,
       EmbeddedMemory.BackendBuilder newOptions,
@@ -45,8 +48,12 @@ final class ReindexTool {
       }
       deleteRecursively(target);
       long count = 0;
-      try (LuceneBackend from = LuceneBackend.open(dir, newOptions.options(true));
-          LuceneBackend to = LuceneBackend.open(target, newOptions.options(false))) {
+      LuceneBackend from = LuceneBackend.open(dir, newOptions.options(true));
+      LuceneBackend rebuilt = null;
+      AutoCloseable lock = null;
+      try {
+        LuceneBackend to = LuceneBackend.open(target, newOptions.options(false));
+        rebuilt = to;
         List<Memory> batch = new ArrayList<>(BATCH);
         long[] n = {0};
         long total = from.count(dev.engram.filter.Filter.all());
@@ -79,14 +86,35 @@ final class ReindexTool {
         }
         to.commit();
         count = n[0];
+        to.close(); // before its directory moves
+        rebuilt = null;
+        // The original's lock is held through the swap: a process opening the store meanwhile
+        // would write into a directory that is then moved away and deleted.
+        lock = from.closeKeepingLock();
+        from = null;
+        beforeSwap.run();
+        // The swap: the original moves aside, the rebuilt store takes its place. A crash between
+        // the two moves leaves both beside the empty place; finishInterruptedSwap completes it.
+        deleteRecursively(old);
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(target, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteRecursively(old);
+        return count;
+      } finally {
+        if (rebuilt != null) {
+          rebuilt.close();
+        }
+        if (from != null) {
+          from.close();
+        }
+        if (lock != null) {
+          try {
+            lock.close();
+          } catch (Exception e) {
+            LOG.warn("could not release the lock of the reindexed store {}", dir, e);
+          }
+        }
       }
-      // The swap: the original moves aside, the rebuilt store takes its place. A crash between the
-      // two moves leaves both beside the empty place; finishInterruptedSwap completes it.
-      deleteRecursively(old);
-      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(target, dir, StandardCopyOption.ATOMIC_MOVE);
-      deleteRecursively(old);
-      return count;
     } catch (IOException e) {
       throw new StoreIOException("reindexing " + dir + " failed: " + e.getMessage(), e);
     }

@@ -168,7 +168,11 @@ final class Chat {
       out.println(recalled.isEmpty() ? "  recalled: nothing" : "  recalled:");
       for (SearchHit h : recalled) {
         out.printf(
-            Locale.ROOT, "    %.3f %s%n           %s%n", h.score(), h.text(), h.explanation());
+            Locale.ROOT,
+            "    %.3f %s%n           %s%n",
+            h.score(),
+            Terminal.safe(h.text()),
+            h.explanation());
       }
     }
     AddResult stored;
@@ -183,7 +187,7 @@ final class Chat {
                     .infer(false)
                     .build());
       } else {
-        out.println("assistant: " + reply);
+        out.println("assistant: " + Terminal.safeKeepingLines(reply));
         conversation.add(UserMessage.from(line));
         conversation.add(AiMessage.from(reply));
         stored =
@@ -210,7 +214,7 @@ final class Chat {
                 + " "
                 + e.memoryId()
                 + " "
-                + (e.after() == null ? "" : e.after().text()));
+                + (e.after() == null ? "" : Terminal.safe(e.after().text())));
       }
       if (!stored.pipeline().detail().isEmpty()) {
         out.println(
@@ -270,7 +274,7 @@ final class Chat {
                       : total + " memor" + (total == 1 ? "y" : "ies") + ", newest first:"));
           newest
               .descendingIterator()
-              .forEachRemaining(m -> out.println("  " + m.id() + "  " + m.text()));
+              .forEachRemaining(m -> out.println("  " + m.id() + "  " + Terminal.safe(m.text())));
         }
       }
       case "/forget" -> {
@@ -279,7 +283,7 @@ final class Chat {
         } else {
           try {
             Memory m = store.delete(owner, MemoryId.of(parts[1].strip()), "forgotten in chat");
-            out.println("forgotten: " + m.text());
+            out.println("forgotten: " + Terminal.safe(m.text()));
           } catch (IllegalArgumentException | dev.engram.MemoryNotFoundException e) {
             out.println("cannot forget: " + e.getMessage());
           }
@@ -306,7 +310,7 @@ final class Chat {
     StringBuilder sb = new StringBuilder("memory: here is what I remember that may be relevant:");
     for (SearchHit h : facts) {
       sb.append("\n  - ")
-          .append(h.text())
+          .append(Terminal.safe(h.text()))
           .append(" (")
           .append(h.memory().observedAt().toString(), 0, 10)
           .append(')');

@@ -75,6 +75,7 @@ public final class Cli {
           Map.entry("stats", new Spec(SCOPE, Set.of("all", "json"))),
           Map.entry("maintain", new Spec(Set.of("store"), Set.of("json"))),
           Map.entry("reindex", new Spec(Set.of("store"), Set.of("json", "progress"))),
+          Map.entry("repair", new Spec(Set.of("store"), Set.of("json"))),
           Map.entry("chat", new Spec(union(SCOPE, LLM), Set.of("show-recall"))),
           Map.entry("demo", new Spec(Set.of("store"), Set.of())),
           Map.entry(
@@ -158,6 +159,7 @@ public final class Cli {
         case "stats" -> stats(rest);
         case "maintain" -> maintain(rest);
         case "reindex" -> reindex(rest);
+        case "repair" -> repair(rest);
         case "chat" -> new Chat(stores, in, out, err).run(rest);
         case "demo" -> new Demo(out).run(rest);
         case "eval" -> eval(rest);
@@ -297,7 +299,7 @@ public final class Cli {
           "%-10s %s  %s%n",
           e.type(),
           e.memoryId(),
-          e.after() == null ? "" : e.after().text());
+          e.after() == null ? "" : Terminal.safe(e.after().text()));
     }
     switch (r.pipeline().status()) {
       case FELL_BACK ->
@@ -404,7 +406,8 @@ public final class Cli {
         out.println("nothing found");
       } else {
         for (SearchHit h : hits) {
-          out.printf(Locale.ROOT, "%.3f  %s  %s%n", h.score(), h.memory().id(), h.text());
+          out.printf(
+              Locale.ROOT, "%.3f  %s  %s%n", h.score(), h.memory().id(), Terminal.safe(h.text()));
           if (h.explanation() != null) {
             out.println("       " + h.explanation());
           }
@@ -454,7 +457,7 @@ public final class Cli {
               m.tier().name().toLowerCase(Locale.ROOT),
               m.status().name().toLowerCase(Locale.ROOT),
               m.observedAt().toString().substring(0, 10),
-              m.text());
+              Terminal.safe(m.text()));
         }
         out.println(all.size() + " memor" + (all.size() == 1 ? "y" : "ies"));
       }
@@ -489,12 +492,12 @@ public final class Cli {
           if (e.before() != null
               && e.after() != null
               && !e.before().text().equals(e.after().text())) {
-            out.println("    before: " + e.before().text());
+            out.println("    before: " + Terminal.safe(e.before().text()));
           }
           if (e.after() != null) {
             out.println(
                 "    after:  "
-                    + e.after().text()
+                    + Terminal.safe(e.after().text())
                     + "  ["
                     + e.after().status().name().toLowerCase(Locale.ROOT)
                     + ", "
@@ -530,7 +533,7 @@ public final class Cli {
       if (a.has("json")) {
         out.println(MemoryCodec.toTree(m).toPrettyString());
       } else {
-        out.println("forgotten (restorable; `engram purge` erases it): " + m.text());
+        out.println("forgotten (restorable; `engram purge` erases it): " + Terminal.safe(m.text()));
       }
     }
     return 0;
@@ -683,6 +686,12 @@ public final class Cli {
               + " (embedding model bge-small-en-v1.5, english analyzer)");
     }
     return 0;
+  }
+
+  private int repair(List<String> rest) {
+    Args a = parse("repair", rest);
+    noPositionals(a, "repair");
+    return Repair.run(stores.storeDir(a), a.has("json"), out);
   }
 
   private static void noPositionals(Args a, String command) {

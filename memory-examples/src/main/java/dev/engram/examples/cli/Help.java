@@ -52,6 +52,7 @@ final class Help {
         stats              counts per tier and status (--all for the whole store)
         maintain           persist decay: archive faded memories, move tiers
         reindex            rebuild the store's index (e.g. after a change of embedding model)
+        repair             salvage a store whose operation log is damaged (copies it first)
         eval locomo        retrieval recall on the LoCoMo benchmark (no LLM)
         eval locomo-qa     LoCoMo question answering, Mem0's protocol (needs an LLM)
 
@@ -174,6 +175,7 @@ final class Help {
           """
               + STORE_ONLY
               + JSON;
+      case "repair" -> Repair.HELP;
       case "reindex" ->
           """
           Usage: engram reindex [options]

@@ -57,6 +57,12 @@ public final class Replies {
    */
   public record NeighbourChange(String id, String context, List<String> tags) {}
 
+  /**
+   * The most facts one reply may hold (the store's own limit, {@code
+   * Engram.Builder.maxFactsPerAdd}, applies after this).
+   */
+  public static final int MAX_FACTS = 100;
+
   /** Keys a model may put a fact's text under: ours first, then what other prompts taught it. */
   private static final List<String> FACT_TEXT_KEYS = List.of("text", "fact", "memory");
 
@@ -64,13 +70,23 @@ public final class Replies {
    * Reads {@code {"facts": [...]}}. An item may also be a plain string (Mem0's own format) or keep
    * its text under {@code fact} or {@code memory}.
    *
-   * @throws IllegalArgumentException if there is no facts array, or it has items but none with a
-   *     text: an answer that dropped every fact is a failure to retry, not "nothing to remember"
+   * @throws IllegalArgumentException if there is no facts array, it has more than {@link
+   *     #MAX_FACTS} items, or it has items but none with a text: an answer that dropped every fact
+   *     is a failure to retry, not "nothing to remember"
    */
   public static List<Fact> facts(JsonNode root) {
     JsonNode array = root.get("facts");
     if (array == null || !array.isArray()) {
       throw new IllegalArgumentException("the JSON object has no \"facts\" array");
+    }
+    if (array.size() > MAX_FACTS) {
+      // A runaway answer: asked again, then the messages are stored verbatim (never dropped).
+      throw new IllegalArgumentException(
+          "\"facts\" has "
+              + array.size()
+              + " items; at most "
+              + MAX_FACTS
+              + " are allowed: keep the most important ones");
     }
     List<Fact> facts = new ArrayList<>();
     for (JsonNode f : array) {

@@ -57,8 +57,8 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TermRangeQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.automaton.TooComplexToDeterminizeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -281,6 +281,9 @@ public final class LuceneBackend implements MemoryBackend {
       }
       try {
         log.append(new OperationLog.Entry(purges, positioned, numbered));
+      } catch (IllegalArgumentException e) {
+        turns.clear(); // too large to log: nothing was written
+        throw e;
       } catch (IOException e) {
         // Nothing was applied and the log was cut back; the store stays usable.
         turns.clear();
@@ -294,6 +297,7 @@ public final class LuceneBackend implements MemoryBackend {
       } catch (IOException | RuntimeException e) {
         // The log holds the change, so reopening recovers it; this instance cannot go on safely.
         failure = "an index write failed (" + e.getMessage() + ")";
+        LOG.warn("an index write of {} failed", dir, e);
         throw new StoreIOException(
             "the store at "
                 + dir
@@ -302,7 +306,9 @@ public final class LuceneBackend implements MemoryBackend {
                 + "); the change is in the operation log and is recovered when the store is reopened",
             e instanceof IOException io ? io : new IOException(e));
       }
-      if (log.size() > ROLL_BYTES) {
+      if (!purges.isEmpty() && !options.raw()) {
+        expunge();
+      } else if (log.size() > ROLL_BYTES) {
         commitQuietly("the operation log grew past " + ROLL_BYTES + " bytes");
       }
       return numbered;
@@ -426,6 +432,25 @@ public final class LuceneBackend implements MemoryBackend {
     }
   }
 
+  /**
+   * Removes purged text from the files before the purge returns: a commit, which starts a new log
+   * generation and deletes the older ones that held the text; a merge that rewrites every segment
+   * holding deleted documents; a second commit; and a refresh, so that readers let go of the old
+   * segments, which are then deleted (a search still running on them delays that to its end). The
+   * purge itself is durable already; if this fails it is logged, and the next purge or commit
+   * catches up.
+   */
+  private void expunge() {
+    try {
+      commitLocked();
+      index.expungeDeletes();
+      commitLocked();
+      index.refresh();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not yet remove purged text from the files of {}: {}", dir, e.getMessage(), e);
+    }
+  }
+
   /** Commits the index and starts a new log generation; older generations become redundant. */
   private void commitLocked() throws IOException {
     long next = log.roll();
@@ -467,7 +492,8 @@ public final class LuceneBackend implements MemoryBackend {
             "the index of {} cannot take the latest writes ({}); they are in the operation log and"
                 + " are recovered when the store is reopened; until then reads do not show them",
             dir,
-            e.getMessage());
+            e.getMessage(),
+            e);
       }
     }
     return index.acquireAsIs();
@@ -485,6 +511,16 @@ public final class LuceneBackend implements MemoryBackend {
       return fn.apply(s);
     } catch (IOException e) {
       throw readFailure(e);
+    } catch (IndexSearcher.TooManyClauses e) {
+      throw new IllegalArgumentException(
+          "the filter is too large for the index: it expands to more than "
+              + IndexSearcher.getMaxClauseCount()
+              + " clauses (each value of an in or nin filter and each filter of an and or or"
+              + " counts); use fewer values or split the request",
+          e);
+    } catch (TooComplexToDeterminizeException e) {
+      throw new IllegalArgumentException(
+          "a contains filter's value is too complex to search; use a shorter value", e);
     } finally {
       index.release(s);
     }
@@ -710,8 +746,16 @@ public final class LuceneBackend implements MemoryBackend {
 
   @Override
   public void close() {
+    closeKeepingLock().close();
+  }
+
+  /**
+   * Closes the store but keeps its directory locked until the returned handle is closed (a reindex
+   * swapping directories holds it through the swap).
+   */
+  public StoreLock closeKeepingLock() {
     if (closed) {
-      return;
+      return () -> {};
     }
     // Let a running periodic commit finish: interrupting it would close the log's channel.
     committer.shutdown();
@@ -744,8 +788,16 @@ public final class LuceneBackend implements MemoryBackend {
       }
     } finally {
       writeLock.unlock();
-      store.close();
     }
+    return store::close;
+  }
+
+  /** A store directory's lock, held until closed. */
+  @FunctionalInterface
+  public interface StoreLock extends AutoCloseable {
+    /** Releases the lock. */
+    @Override
+    void close();
   }
 
   static String hash(String text) {
@@ -757,10 +809,13 @@ public final class LuceneBackend implements MemoryBackend {
     }
   }
 
-  /** The default way to open the index directory. */
+  /**
+   * The default way to open the index directory: one that a caller's interrupt cannot close (see
+   * {@link InterruptSafeDirectory}).
+   */
   public static Directory openDirectory(Path path) {
     try {
-      return FSDirectory.open(path);
+      return new InterruptSafeDirectory(path);
     } catch (IOException e) {
       throw new StoreIOException("cannot open the index directory " + path + ": " + e, e);
     }

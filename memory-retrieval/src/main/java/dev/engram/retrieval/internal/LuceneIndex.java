@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
@@ -29,6 +33,7 @@ import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
@@ -81,6 +86,7 @@ final class LuceneIndex implements Closeable {
   private final SearcherManager searchers;
   private final Map<MemoryId, Recent> recent = new ConcurrentHashMap<>();
   private final Object refreshing = new Object();
+  private final ExecutorService refresher;
   private volatile long written;
   private volatile long visible;
 
@@ -89,6 +95,13 @@ final class LuceneIndex implements Closeable {
     this.directory = directory;
     this.writer = writer;
     this.searchers = new SearcherManager(writer, null);
+    this.refresher =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "engram-refresh " + path.getParent().getFileName());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -116,6 +129,10 @@ final class LuceneIndex implements Closeable {
     config.setRAMBufferSizeMB(64);
     // A refresh may otherwise wait up to 500 ms for small-segment merges, on the caller's thread.
     config.setMaxFullFlushMergeWaitMillis(0);
+    if (config.getMergePolicy() instanceof TieredMergePolicy tiered) {
+      // A purge rewrites every segment holding what it deleted (see expungeDeletes).
+      tiered.setForceMergeDeletesPctAllowed(0);
+    }
     IndexWriter writer;
     try {
       writer = new IndexWriter(directory, config);
@@ -194,9 +211,42 @@ final class LuceneIndex implements Closeable {
 
   /**
    * Reopens readers on every write so far; they then need nothing from {@link #recent}. Reopening
-   * writes the buffered documents as a segment, so the caller's interrupt is set aside meanwhile.
+   * writes the buffered documents as a segment, so it runs on the index's own thread.
    */
   void refresh() throws IOException {
+    // On the index's own thread: an interrupt of the caller (a cancelled search) reaching the
+    // flush would close the writer for every tenant. The caller waits, keeping its interrupt.
+    Future<?> done =
+        refresher.submit(
+            () -> {
+              refreshHere();
+              return null;
+            });
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          done.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          switch (e.getCause()) {
+            case IOException io -> throw io;
+            case RuntimeException re -> throw re;
+            case Error err -> throw err;
+            default -> throw new IOException(e.getCause());
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void refreshHere() throws IOException {
     boolean interrupted = Thread.interrupted();
     try {
       synchronized (refreshing) {
@@ -235,6 +285,14 @@ final class LuceneIndex implements Closeable {
     } catch (IOException e) {
       LOG.warn("could not release a searcher of {}", path, e);
     }
+  }
+
+  /**
+   * Rewrites every segment that holds deleted documents, so a purged memory's text leaves the index
+   * files (once no reader uses the old segments, which the next commit and refresh see to).
+   */
+  void expungeDeletes() throws IOException {
+    writer.forceMergeDeletes(true);
   }
 
   /** Commits with the given user data. */
@@ -303,6 +361,7 @@ final class LuceneIndex implements Closeable {
   /** Closes readers and drops uncommitted changes (everything durable is committed or logged). */
   @Override
   public void close() throws IOException {
+    refresher.shutdown();
     try {
       searchers.close();
     } finally {

@@ -10,8 +10,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -29,11 +31,12 @@ import org.slf4j.LoggerFactory;
  * <p>Two kinds are kept. The <em>strict</em> operation log holds only records forced to disk before
  * they were acknowledged, so on recovery a record cut short at the end of the newest file (the
  * process died while writing it, so it was never acknowledged) is truncated away, and anything else
- * that does not check out — a bad record followed by good ones, or in an older file — is corruption
- * and is reported, not skipped. The <em>lenient</em> journal holds deferred records that are not
- * forced one by one (recall statistics); after a power loss any part of its unforced tail may be
- * missing, so it is read up to the first record that does not check out, and the rest of that file
- * is cut away with a warning.
+ * that does not check out — a bad header, length or checksum anywhere, even in the last record — is
+ * damage: it is reported, naming what is lost, and no file is changed; {@link #salvage} keeps every
+ * record that checks out, after copying the file aside. The <em>lenient</em> journal holds deferred
+ * records that are not forced one by one (recall statistics); after a power loss any part of its
+ * unforced tail may be missing, so it is read up to the first record that does not check out, and
+ * the rest of that file is cut away with a warning.
  *
  * <p>Writes are immune to the caller's interrupt: an interrupted thread would otherwise close the
  * channel for every later write. A channel closed under a write anyway is reopened and the partial
@@ -41,7 +44,9 @@ import org.slf4j.LoggerFactory;
  */
 final class Translog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Translog.class);
-  private static final int MAX_RECORD = 256 * 1024 * 1024;
+
+  /** The largest record, written or read: one limit for both, so none written is refused. */
+  static final int MAX_RECORD = 256 * 1024 * 1024;
 
   /** How a log is opened. */
   enum Mode {
@@ -124,82 +129,234 @@ final class Translog implements AutoCloseable {
 
   private static void readAll(
       long generation, Path file, boolean newest, Mode mode, List<Record> out) throws IOException {
-    List<Record> records = new ArrayList<>();
-    long cutAt = -1;
-    String cutProblem = null;
-    boolean cutTorn = false;
+    Scan scan = scan(generation, file);
+    Damage first = scan.damage().isEmpty() ? null : scan.damage().get(0);
+    if (first == null) {
+      out.addAll(scan.records());
+      return;
+    }
+    if (mode == Mode.LENIENT) {
+      // Damage in a journal's unforced tail, which promises no more: read up to it.
+      LOG.warn(
+          "deferred journal {} is damaged at byte {} ({}); the records after it are dropped",
+          file,
+          first.at(),
+          first.problem());
+      truncate(file, first.at());
+      out.addAll(scan.recordsBefore(first.at()));
+      return;
+    }
+    if (newest && scan.tornTail()) {
+      // The process died while writing the last record, which was never acknowledged.
+      if (mode != Mode.READ_ONLY) {
+        truncate(file, first.at());
+      }
+      out.addAll(scan.records());
+      return;
+    }
+    throw new StoreCorruptedException(scan.describe(file), null);
+  }
+
+  private static void truncate(Path file, long at) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.truncate(at);
+      ch.force(true);
+    }
+  }
+
+  /** Bytes of a log file that do not check out, from {@code at} to {@code end}. */
+  record Damage(long at, long end, String problem, boolean cutShort) {}
+
+  /** What a log file holds: every record that checks out, and the damaged stretches between. */
+  record Scan(long length, List<Record> records, List<Long> positions, List<Damage> damage) {
+    /**
+     * Whether the only damage is a record cut short (or never written: zeros) at the very end,
+     * which is what a crash while appending leaves.
+     */
+    boolean tornTail() {
+      if (damage.size() != 1) {
+        return false;
+      }
+      Damage d = damage.get(0);
+      return d.end() == length && d.cutShort();
+    }
+
+    List<Record> recordsBefore(long at) {
+      List<Record> out = new ArrayList<>();
+      for (int i = 0; i < records.size() && positions.get(i) < at; i++) {
+        out.add(records.get(i));
+      }
+      return out;
+    }
+
+    long unreadableBytes() {
+      long n = 0;
+      for (Damage d : damage) {
+        n += d.end() - d.at();
+      }
+      return n;
+    }
+
+    String describe(Path file) {
+      Damage first = damage.get(0);
+      long before = recordsBefore(first.at()).size();
+      return "operation log "
+          + file
+          + " is damaged at byte "
+          + first.at()
+          + ": "
+          + first.problem()
+          + "; "
+          + unreadableBytes()
+          + " of its "
+          + length
+          + " bytes cannot be read"
+          + (damage.size() > 1 ? " (in " + damage.size() + " places)" : "")
+          + ", and the acknowledged change(s) they hold are lost; "
+          + before
+          + " readable record(s) come before the damage and "
+          + (records.size() - before)
+          + " after it. Nothing was changed. To keep every readable record of every user, run"
+          + " `engram repair --store <dir>` (EmbeddedMemory.repair), which first copies the"
+          + " damaged file aside; or restore the store from a backup";
+    }
+  }
+
+  /**
+   * Reads every record of a file that checks out. After a record that does not, reading resumes at
+   * the next offset where a whole record checks out (length, JSON start and checksum), so one
+   * damaged record never hides the ones after it.
+   */
+  static Scan scan(long generation, Path file) throws IOException {
+    byte[] bytes;
     try (FileChannel ch = openForReading(file)) {
-      long length = ch.size();
-      long pos = 0;
-      ByteBuffer header = ByteBuffer.allocate(8);
-      while (pos < length) {
-        String problem = null;
-        boolean reachesEnd = length - pos < 8;
-        byte[] payload = null;
-        if (length - pos < 8) {
-          problem = "a record header is cut short";
+      long size = ch.size();
+      if (size > Integer.MAX_VALUE - 16) {
+        throw new StoreCorruptedException(
+            "operation log " + file + " is " + size + " bytes, more than a log can hold", null);
+      }
+      ByteBuffer all = ByteBuffer.allocate((int) size);
+      readFully(ch, all, 0);
+      bytes = all.array();
+    }
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    List<Record> records = new ArrayList<>();
+    List<Long> positions = new ArrayList<>();
+    List<Damage> damage = new ArrayList<>();
+    int length = bytes.length;
+    int pos = 0;
+    while (pos < length) {
+      String problem = null;
+      boolean cutShort = false;
+      int len = 0;
+      if (length - pos < 8) {
+        problem = "a record header is cut short";
+        cutShort = true;
+      } else {
+        len = buf.getInt(pos);
+        int crc = buf.getInt(pos + 4);
+        if (len <= 0 || len > MAX_RECORD) {
+          problem = "a record length of " + len + " bytes is impossible";
+        } else if (length - pos - 8 < len) {
+          problem = "a record of " + len + " bytes is cut short";
+          cutShort = true;
         } else {
-          header.clear();
-          readFully(ch, header, pos);
-          header.flip();
-          int len = header.getInt();
-          int crc = header.getInt();
-          if (len <= 0 || len > MAX_RECORD) {
-            problem = "a record length of " + len + " bytes is impossible";
-          } else if (length - pos - 8 < len) {
-            problem = "a record is cut short";
-            reachesEnd = true;
-          } else {
-            ByteBuffer body = ByteBuffer.allocate(len);
-            readFully(ch, body, pos + 8);
-            payload = body.array();
-            CRC32C check = new CRC32C();
-            check.update(payload);
-            if ((int) check.getValue() != crc) {
-              problem = "a record's checksum does not match";
-              reachesEnd = pos + 8 + len == length;
-            }
+          CRC32C check = new CRC32C();
+          check.update(bytes, pos + 8, len);
+          if ((int) check.getValue() != crc) {
+            problem = "a record's checksum does not match";
           }
         }
-        if (problem != null) {
-          boolean tornTail = newest && (reachesEnd || onlyZerosFrom(ch, pos, length));
-          if (mode == Mode.LENIENT || tornTail) {
-            // A torn tail: the process died while writing the last record, which was never
-            // acknowledged; or damage in a journal's unforced tail, which promises no more.
-            cutAt = pos;
-            cutProblem = problem;
-            cutTorn = tornTail;
-            break;
-          }
-          throw new StoreCorruptedException(
-              "operation log "
-                  + file
-                  + " is corrupt at byte "
-                  + pos
-                  + ": "
-                  + problem
-                  + "; the records before it are intact — restore the store from a backup or"
-                  + " remove this file to lose the changes it holds",
-              null);
+      }
+      if (problem == null) {
+        records.add(new Record(generation, Arrays.copyOfRange(bytes, pos + 8, pos + 8 + len)));
+        positions.add((long) pos);
+        pos += 8 + len;
+        continue;
+      }
+      int next = nextRecord(bytes, pos + 1);
+      int end = next < 0 ? length : next;
+      // Space allocated but never written reads as zeros: a tail that was never written.
+      boolean zeros = next < 0 && onlyZeros(bytes, pos);
+      damage.add(new Damage(pos, end, problem, next < 0 && (cutShort || zeros)));
+      pos = end;
+    }
+    return new Scan(length, records, positions, damage);
+  }
+
+  /** The first offset from {@code from} where a whole record checks out, or -1. */
+  private static int nextRecord(byte[] bytes, int from) {
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    for (int at = from; at + 9 <= bytes.length; at++) {
+      if (bytes[at + 8] != '{') {
+        continue; // every payload is a JSON object
+      }
+      int len = buf.getInt(at);
+      if (len <= 0 || len > bytes.length - at - 8) {
+        continue;
+      }
+      CRC32C check = new CRC32C();
+      check.update(bytes, at + 8, len);
+      if ((int) check.getValue() == buf.getInt(at + 4)) {
+        return at;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean onlyZeros(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What {@link #salvage} did to one file. */
+  record Salvage(Path file, Path copy, int recordsKept, long bytesDropped) {}
+
+  /**
+   * Rewrites a damaged log file with every record that checks out, after copying it into {@code
+   * aside}; returns {@code null} (and changes nothing) if the file is intact or only torn at its
+   * end.
+   */
+  static Salvage salvage(Path file, Path aside) throws IOException {
+    Scan scan = scan(0, file);
+    if (scan.damage().isEmpty() || scan.tornTail()) {
+      return null;
+    }
+    Files.createDirectories(aside);
+    Path copy = aside.resolve(file.getFileName());
+    Files.copy(file, copy, StandardCopyOption.COPY_ATTRIBUTES);
+    try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Path temp = file.resolveSibling(file.getFileName() + ".repair");
+    try (FileChannel ch =
+        FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      for (Record r : scan.records()) {
+        ByteBuffer b = frame(r.payload());
+        while (b.hasRemaining()) {
+          ch.write(b);
         }
-        records.add(new Record(generation, payload));
-        pos += 8 + payload.length;
       }
+      ch.force(true);
     }
-    if (cutAt >= 0 && mode != Mode.READ_ONLY) {
-      if (!cutTorn) {
-        LOG.warn(
-            "deferred journal {} is damaged at byte {} ({}); the records after it are dropped",
-            file,
-            cutAt,
-            cutProblem);
-      }
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        ch.truncate(cutAt);
-        ch.force(true);
-      }
-    }
-    out.addAll(records);
+    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return new Salvage(file, copy, scan.records().size(), scan.unreadableBytes());
+  }
+
+  private static ByteBuffer frame(byte[] payload) {
+    CRC32C crc = new CRC32C();
+    crc.update(payload);
+    ByteBuffer buf = ByteBuffer.allocate(8 + payload.length);
+    buf.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+    return buf;
   }
 
   private static FileChannel openForReading(Path file) throws IOException {
@@ -212,23 +369,6 @@ final class Translog implements AutoCloseable {
               + ": permission denied; give the process read and write access to it",
           e);
     }
-  }
-
-  /** Whether the file holds only zero bytes from {@code from} (space allocated, never written). */
-  private static boolean onlyZerosFrom(FileChannel ch, long from, long length) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-    for (long pos = from; pos < length; ) {
-      buf.clear();
-      buf.limit((int) Math.min(buf.capacity(), length - pos));
-      readFully(ch, buf, pos);
-      for (int i = 0; i < buf.limit(); i++) {
-        if (buf.get(i) != 0) {
-          return false;
-        }
-      }
-      pos += buf.limit();
-    }
-    return true;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -259,10 +399,16 @@ final class Translog implements AutoCloseable {
    * the file is cut back to where it was, so a failed append leaves no partial record behind.
    */
   void append(byte[] payload, boolean sync) throws IOException {
-    CRC32C crc = new CRC32C();
-    crc.update(payload);
-    ByteBuffer buf = ByteBuffer.allocate(8 + payload.length);
-    buf.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+    if (payload.length > MAX_RECORD) {
+      // The reader refuses such a record: writing it would make the store unopenable.
+      throw new IllegalArgumentException(
+          "this change would write an operation-log record of "
+              + payload.length
+              + " bytes; the limit is "
+              + MAX_RECORD
+              + " bytes (store less per add or update)");
+    }
+    ByteBuffer buf = frame(payload);
     long start = size;
     boolean interrupted = Thread.interrupted();
     try {

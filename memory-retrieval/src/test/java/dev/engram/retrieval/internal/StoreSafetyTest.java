@@ -213,7 +213,7 @@ class StoreSafetyTest {
     }
     StoreCorruptedException e = assertThrows(StoreCorruptedException.class, this::open);
     assertTrue(
-        e.getMessage().startsWith("operation log " + log + " is corrupt at byte 0"),
+        e.getMessage().startsWith("operation log " + log + " is damaged at byte 0"),
         e.getMessage());
     assertTrue(Files.exists(log), "the log is left for the user to decide");
   }
