@@ -24,18 +24,26 @@ import org.apache.lucene.util.QueryBuilder;
 
 /**
  * The embedded store's candidate lists: BM25 over the passage, previous-turn, labels and context
- * fields with the scope's own statistics ({@link ScopedStatistics}), and an HNSW search with the
- * filter applied inside the graph search. Ranking beyond each list is recall's, in memory-core.
+ * fields with the scope's own statistics ({@link CachedScopedStatistics}), and an HNSW search with
+ * the filter applied inside the graph search; the admission part of the filter read from
+ * per-segment sets ({@link AdmissionQuery}, {@link ScopeCache}). Ranking beyond each list is
+ * recall's, in memory-core.
  */
 final class LuceneCandidates {
   private final RetrievalConfig config;
   private final Embedder embedder;
   private final QueryBuilder queries;
+  private final ScopeCache scopes = new ScopeCache(ScopeCache.DEFAULT_BUDGET_BYTES);
 
   LuceneCandidates(RetrievalConfig config, Analyzer analyzer, Embedder embedder) {
     this.config = config;
     this.embedder = embedder;
     this.queries = new QueryBuilder(analyzer);
+  }
+
+  /** The per-segment scope sets and statistics (tests). */
+  ScopeCache scopes() {
+    return scopes;
   }
 
   /**
@@ -46,6 +54,11 @@ final class LuceneCandidates {
    */
   Candidates candidates(IndexSearcher s, CandidateQuery query, Query filter, Query scope)
       throws IOException {
+    // The admission part of the filter from the per-segment sets; any other filter as translated.
+    Query admitted = AdmissionQuery.forFilter(scopes, query.filter(), query.scope(), scope);
+    if (admitted != null) {
+      filter = admitted;
+    }
     List<Candidate> lexical = List.of();
     if (query.lexical() && !query.terms().isEmpty()) {
       lexical =
@@ -114,7 +127,7 @@ final class LuceneCandidates {
                 .add(fields.build(), Occur.MUST)
                 .add(filter, Occur.FILTER)
                 .build();
-        return new ScopedStatistics(s, scope).search(q, depth);
+        return new CachedScopedStatistics(s, scope, scopes).search(q, depth);
       } catch (IndexSearcher.TooManyClauses e) {
         if (text.length() < 2) {
           return new TopDocs(
