@@ -89,7 +89,10 @@ public final class ScaleBench {
       boolean quantized,
       int runs,
       int ingestThreads,
-      int concurrentIngestUpTo) {}
+      int concurrentIngestUpTo,
+      List<String> shapes,
+      boolean onlyShapes,
+      int peerQueries) {}
 
   private ScaleBench() {}
 
@@ -100,8 +103,15 @@ public final class ScaleBench {
     Files.writeString(
         o.out().resolve("scale.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
-    Charts.write(report, o.out());
-    System.out.println(Charts.table(report));
+    if (report.has("shapes")) {
+      String shapes = ShapeBench.table(report.get("shapes"));
+      Files.writeString(o.out().resolve("shapes.md"), shapes);
+      System.out.println(shapes);
+    }
+    if (report.has("sizes")) {
+      Charts.write(report, o.out());
+      System.out.println(Charts.table(report));
+    }
   }
 
   static Options parse(String[] args) {
@@ -118,6 +128,9 @@ public final class ScaleBench {
     int runs = 3;
     int ingestThreads = 2;
     int concurrentUpTo = 100_000;
+    List<String> shapes = List.of();
+    boolean onlyShapes = false;
+    int peerQueries = 100;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
@@ -158,6 +171,21 @@ public final class ScaleBench {
           i++;
         }
         case "--quantized" -> quantized = true;
+        case "--shapes" -> {
+          shapes = Arrays.stream(v.split(",")).map(String::strip).toList();
+          for (String shape : shapes) {
+            if (!shape.equals("one-user") && !shape.equals("many-users")) {
+              throw new IllegalArgumentException(
+                  "--shapes takes one-user and/or many-users, got " + shape);
+            }
+          }
+          i++;
+        }
+        case "--only-shapes" -> onlyShapes = true;
+        case "--peer-queries" -> {
+          peerQueries = Integer.parseInt(v);
+          i++;
+        }
         case "--concurrent-ingest-up-to" -> {
           concurrentUpTo = Integer.parseInt(v);
           i++;
@@ -193,7 +221,10 @@ public final class ScaleBench {
         quantized,
         runs,
         ingestThreads,
-        concurrentUpTo);
+        concurrentUpTo,
+        onlyShapes && shapes.isEmpty() ? List.of("many-users", "one-user") : shapes,
+        onlyShapes,
+        peerQueries);
   }
 
   private static List<Integer> ints(String s) {
@@ -213,6 +244,12 @@ public final class ScaleBench {
     report.put("seed", o.seed());
     report.put("runs", o.runs());
     report.put("quantizedVectors", o.quantized());
+    if (!o.shapes().isEmpty()) {
+      report.set("shapes", ShapeBench.run(o, log));
+      if (o.onlyShapes()) {
+        return report;
+      }
+    }
     Embedder model = null;
     if (o.sizes().stream().anyMatch(n -> n <= o.realEmbeddingsUpTo())) {
       model = Embedders.bgeSmallEn();

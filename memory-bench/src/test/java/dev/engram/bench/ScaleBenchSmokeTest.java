@@ -68,4 +68,40 @@ class ScaleBenchSmokeTest {
     assertTrue(Files.readString(o.out().resolve("scale.md")).contains("| 600 |"));
     assertTrue(Files.readString(o.out().resolve("latency-vs-size.svg")).startsWith("<svg"));
   }
+
+  @Test
+  void theShapeComparisonRunsEndToEnd() throws Exception {
+    ScaleBench.Options o =
+        ScaleBench.parse(
+            new String[] {
+              "--only-shapes",
+              "--sizes",
+              "400",
+              "--queries",
+              "10",
+              "--runs",
+              "1",
+              "--peer-queries",
+              "5",
+              "--work",
+              dir.resolve("work").toString(),
+              "--out",
+              dir.resolve("out").toString()
+            });
+    JsonNode report =
+        ScaleBench.run(
+            o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    JsonNode size = report.get("shapes").get("sizes").get(0);
+    for (String shape : new String[] {"one-user", "many-users"}) {
+      JsonNode s = size.get(shape);
+      assertEquals(10, s.get("latencyMs").get("engramHybrid").get("calls").asInt(), shape);
+      assertEquals(5, s.get("latencyMs").get("inMemoryPeer").get("calls").asInt(), shape);
+      assertTrue(s.get("engramOverFloorP50").asDouble() > 0, shape);
+      assertTrue(s.get("storeIndex").get("segments").asInt() >= 1, shape);
+      assertEquals(400, s.get("storeIndex").get("documents").asInt(), "memories only: " + shape);
+    }
+    assertEquals(1, size.get("one-user").get("users").asInt());
+    assertEquals(2, size.get("many-users").get("users").asInt());
+    assertTrue(ShapeBench.table(report.get("shapes")).contains("| one user |"));
+  }
 }

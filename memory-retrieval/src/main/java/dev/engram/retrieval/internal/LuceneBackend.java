@@ -64,14 +64,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store: one Lucene index per directory holding every memory (BM25 fields, an HNSW
- * vector, exact filter fields and the full record) and every history event, made durable between
- * Lucene commits by an fsynced operation log that is replayed on open.
+ * vector, exact filter fields and the full record), another holding every history event (where
+ * searches never go), made durable between Lucene commits by an fsynced operation log that is
+ * replayed on open.
  *
  * <p>Directory layout: {@code engram.json} (what built the store), {@code engram.lock} (held while
- * open), {@code index/} (Lucene) and {@code log/translog-N.tlog} (the operation log, every record
- * forced to disk before it is acknowledged). Its parts: {@link StoreDirectory} (metadata and lock),
- * {@link OperationLog}, {@link LuceneIndex} (writer and readers), {@link TurnContext} (the
- * previous-turn field) and {@link LuceneCandidates} (the candidate lists).
+ * open), {@code index/} (Lucene, memories), {@code history/} (Lucene, events) and {@code
+ * log/translog-N.tlog} (the operation log, every record forced to disk before it is acknowledged).
+ * Its parts: {@link StoreDirectory} (metadata and lock), {@link OperationLog}, {@link LuceneIndex}
+ * (writer and readers), {@link HistoryIndex}, {@link TurnContext} (the previous-turn field) and
+ * {@link LuceneCandidates} (the candidate lists).
  */
 public final class LuceneBackend implements MemoryBackend {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneBackend.class);
@@ -111,6 +113,7 @@ public final class LuceneBackend implements MemoryBackend {
   private final Embedder embedder;
   private final StoreDirectory store;
   private final LuceneIndex index;
+  private final HistoryIndex history;
   private final OperationLog log;
   private final TurnContext turns = new TurnContext();
   private final LuceneCandidates candidates;
@@ -146,6 +149,7 @@ public final class LuceneBackend implements MemoryBackend {
             options.passageFormat().name());
     this.store = StoreDirectory.open(dir, wanted, options.raw());
     LuceneIndex openedIndex = null;
+    OpenedHistory openedHistory = null;
     OperationLog openedLog = null;
     boolean ok = false;
     try {
@@ -156,6 +160,8 @@ public final class LuceneBackend implements MemoryBackend {
               options.analyzer(),
               store.isNew(),
               options.quantizedVectors());
+      openedHistory = openHistory(openedIndex);
+      boolean migrated = openedHistory.migrated();
       Map<String, String> committed = openedIndex.commitData();
       long fromGeneration = Long.parseLong(committed.getOrDefault(COMMIT_GENERATION, "1"));
       lastSequence = Long.parseLong(committed.getOrDefault(COMMIT_SEQUENCE, "0"));
@@ -163,12 +169,13 @@ public final class LuceneBackend implements MemoryBackend {
       openedLog =
           OperationLog.open(store.log(), fromGeneration, options.fileOps(), options.raw(), replay);
       this.index = openedIndex;
+      this.history = openedHistory.index();
       this.log = openedLog;
       for (OperationLog.Entry e : replay) {
         replay(e);
       }
       index.refresh(); // readers opened before the replay would not see it
-      if (!options.raw() && (!replay.isEmpty() || store.isNew())) {
+      if (!options.raw() && (!replay.isEmpty() || store.isNew() || migrated)) {
         if (!replay.isEmpty()) {
           LOG.info("recovered {} operation(s) from the log of {}", replay.size(), dir);
         }
@@ -184,7 +191,7 @@ public final class LuceneBackend implements MemoryBackend {
           "the index of the store at " + dir + " is corrupt or unreadable: " + e.getMessage(), e);
     } finally {
       if (!ok) {
-        closeQuietly(openedLog, openedIndex);
+        closeQuietly(openedLog, openedHistory == null ? null : openedHistory.index(), openedIndex);
         store.close();
       }
     }
@@ -197,6 +204,39 @@ public final class LuceneBackend implements MemoryBackend {
               return t;
             });
     committer.scheduleWithFixedDelay(this::periodicCommit, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private record OpenedHistory(HistoryIndex index, boolean migrated) {}
+
+  /**
+   * Opens the history index beside the memory index, moving into it the events a store made before
+   * it had one (committed there at once; the memory index drops them at its next commit). Opened
+   * raw, a store without one gets it in memory and is left as it was.
+   */
+  private OpenedHistory openHistory(LuceneIndex memories) throws IOException {
+    Path path = store.dir.resolve(StoreDirectory.HISTORY);
+    Directory directory =
+        options.raw() && !java.nio.file.Files.isDirectory(path)
+            ? new org.apache.lucene.store.ByteBuffersDirectory()
+            : options.directories().apply(path);
+    HistoryIndex h = HistoryIndex.open(path, directory);
+    try {
+      IndexSearcher s = memories.acquireAsIs();
+      boolean moved;
+      try {
+        moved = h.migrateFrom(s);
+      } finally {
+        memories.release(s);
+      }
+      if (moved && !options.raw()) {
+        h.commit();
+        memories.writer.deleteDocuments(LuceneIndex.EVENTS);
+      }
+      return new OpenedHistory(h, moved && !options.raw());
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(h);
+      throw e;
+    }
   }
 
   private void closeQuietly(AutoCloseable... resources) {
@@ -291,7 +331,8 @@ public final class LuceneBackend implements MemoryBackend {
             "could not write the operation log of " + dir + ": " + e.getMessage(), e);
       }
       try {
-        index.write(purges, positioned, numbered, composer, withVectors());
+        index.write(purges, positioned, List.of(), composer, withVectors());
+        history.write(purges, numbered);
         lastSequence = seq;
         dirty = true;
       } catch (IOException | RuntimeException e) {
@@ -385,7 +426,8 @@ public final class LuceneBackend implements MemoryBackend {
         upserts.add(p);
       }
     }
-    index.write(e.purges(), upserts, e.events(), composer, withVectors());
+    index.write(e.purges(), upserts, List.of(), composer, withVectors());
+    history.write(e.purges(), e.events());
     for (HistoryEvent ev : e.events()) {
       lastSequence = Math.max(lastSequence, ev.sequence());
     }
@@ -454,6 +496,8 @@ public final class LuceneBackend implements MemoryBackend {
   /** Commits the index and starts a new log generation; older generations become redundant. */
   private void commitLocked() throws IOException {
     long next = log.roll();
+    // History first: the memory index's commit says how much of the log is applied.
+    history.commit();
     index.commit(
         Map.of(
             COMMIT_GENERATION, Long.toString(next), COMMIT_SEQUENCE, Long.toString(lastSequence)));
@@ -648,24 +692,34 @@ public final class LuceneBackend implements MemoryBackend {
         limit);
   }
 
+  /** Events matching {@code q} in sequence order, from the history index. */
   private List<HistoryEvent> events(Query q, int limit) {
-    return read(
-        s -> {
-          int n = Math.max(1, Math.min(limit, Math.max(1, s.getIndexReader().maxDoc())));
-          TopDocs top =
-              s.search(
-                  q,
-                  n,
-                  new Sort(
-                      LongField.newSortField(Fields.SEQ, false, SortedNumericSelector.Type.MIN)));
-          List<HistoryEvent> out = new ArrayList<>(top.scoreDocs.length);
-          for (ScoreDoc d : top.scoreDocs) {
-            out.add(
-                MemoryCodec.eventFromJson(
-                    s.storedFields().document(d.doc, Set.of(Fields.RECORD)).get(Fields.RECORD)));
-          }
-          return out;
-        });
+    checkOpen();
+    IndexSearcher s;
+    try {
+      s = history.acquire();
+    } catch (IOException e) {
+      throw readFailure(e);
+    }
+    try {
+      int n = Math.max(1, Math.min(limit, Math.max(1, s.getIndexReader().maxDoc())));
+      TopDocs top =
+          s.search(
+              q,
+              n,
+              new Sort(LongField.newSortField(Fields.SEQ, false, SortedNumericSelector.Type.MIN)));
+      List<HistoryEvent> out = new ArrayList<>(top.scoreDocs.length);
+      for (ScoreDoc d : top.scoreDocs) {
+        out.add(
+            MemoryCodec.eventFromJson(
+                s.storedFields().document(d.doc, Set.of(Fields.RECORD)).get(Fields.RECORD)));
+      }
+      return out;
+    } catch (IOException e) {
+      throw readFailure(e);
+    } finally {
+      history.release(s);
+    }
   }
 
   @Override
@@ -780,6 +834,11 @@ public final class LuceneBackend implements MemoryBackend {
         index.close(); // everything durable is committed or in the log
       } catch (IOException e) {
         LOG.warn("closing the index of {}", dir, e);
+      }
+      try {
+        history.close();
+      } catch (IOException e) {
+        LOG.warn("closing the history index of {}", dir, e);
       }
       try {
         log.close();

@@ -9,9 +9,13 @@ import dev.engram.memory.Memory;
 import dev.engram.retrieval.RetrievalConfig;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
@@ -24,18 +28,26 @@ import org.apache.lucene.util.QueryBuilder;
 
 /**
  * The embedded store's candidate lists: BM25 over the passage, previous-turn, labels and context
- * fields with the scope's own statistics ({@link ScopedStatistics}), and an HNSW search with the
- * filter applied inside the graph search. Ranking beyond each list is recall's, in memory-core.
+ * fields with the scope's own statistics ({@link CachedScopedStatistics}), and an HNSW search with
+ * the filter applied inside the graph search; the admission part of the filter read from
+ * per-segment sets ({@link AdmissionQuery}, {@link ScopeCache}). Ranking beyond each list is
+ * recall's, in memory-core.
  */
 final class LuceneCandidates {
   private final RetrievalConfig config;
   private final Embedder embedder;
   private final QueryBuilder queries;
+  private final ScopeCache scopes = new ScopeCache(ScopeCache.DEFAULT_BUDGET_BYTES);
 
   LuceneCandidates(RetrievalConfig config, Analyzer analyzer, Embedder embedder) {
     this.config = config;
     this.embedder = embedder;
     this.queries = new QueryBuilder(analyzer);
+  }
+
+  /** The per-segment scope sets and statistics (tests). */
+  ScopeCache scopes() {
+    return scopes;
   }
 
   /**
@@ -46,12 +58,16 @@ final class LuceneCandidates {
    */
   Candidates candidates(IndexSearcher s, CandidateQuery query, Query filter, Query scope)
       throws IOException {
-    List<Candidate> lexical = List.of();
-    if (query.lexical() && !query.terms().isEmpty()) {
-      lexical =
-          decode(s, lexical(s, String.join(" ", query.terms()), filter, scope, query.depth()));
+    // The admission part of the filter from the per-segment sets; any other filter as translated.
+    Query admitted = AdmissionQuery.forFilter(scopes, query.filter(), query.scope(), scope);
+    if (admitted != null) {
+      filter = admitted;
     }
-    List<Candidate> vector = List.of();
+    TopDocs lexicalTop = null;
+    if (query.lexical() && !query.terms().isEmpty()) {
+      lexicalTop = lexical(s, String.join(" ", query.terms()), filter, scope, query.depth());
+    }
+    TopDocs vectorTop = null;
     if (query.vector() && embedder != null) {
       float[] v =
           query.queryVector() != null ? query.queryVector() : embedder.embedQuery(query.text());
@@ -64,29 +80,56 @@ final class LuceneCandidates {
                 + " has "
                 + embedder.dimension());
       }
-      TopDocs top =
+      vectorTop =
           s.search(new KnnFloatVectorQuery(Fields.VECTOR, v, query.depth(), filter), query.depth());
-      List<Candidate> out = new ArrayList<>(top.scoreDocs.length);
-      for (ScoreDoc d : top.scoreDocs) {
-        // DOT_PRODUCT scores are (1 + cos) / 2.
-        out.add(new Candidate(decode(s, d.doc), 2.0 * d.score - 1));
+    }
+    Map<Integer, Memory> records = decode(s, lexicalTop, vectorTop);
+    List<Candidate> lexical = List.of();
+    if (lexicalTop != null) {
+      lexical = new ArrayList<>(lexicalTop.scoreDocs.length);
+      for (ScoreDoc d : lexicalTop.scoreDocs) {
+        lexical.add(new Candidate(records.get(d.doc), d.score));
       }
-      vector = out;
+    }
+    List<Candidate> vector = List.of();
+    if (vectorTop != null) {
+      vector = new ArrayList<>(vectorTop.scoreDocs.length);
+      for (ScoreDoc d : vectorTop.scoreDocs) {
+        // DOT_PRODUCT scores are (1 + cos) / 2.
+        vector.add(new Candidate(records.get(d.doc), 2.0 * d.score - 1));
+      }
     }
     return new Candidates(lexical, vector);
   }
 
-  private static List<Candidate> decode(IndexSearcher s, TopDocs top) throws IOException {
-    List<Candidate> out = new ArrayList<>(top.scoreDocs.length);
-    for (ScoreDoc d : top.scoreDocs) {
-      out.add(new Candidate(decode(s, d.doc), d.score));
+  /**
+   * The records of both lists' documents, each decoded once, read in document order through one
+   * stored-fields reader so that documents sharing a compressed block decompress it once.
+   */
+  private static Map<Integer, Memory> decode(IndexSearcher s, TopDocs... lists) throws IOException {
+    int n = 0;
+    for (TopDocs t : lists) {
+      n += t == null ? 0 : t.scoreDocs.length;
+    }
+    int[] docs = new int[n];
+    int i = 0;
+    for (TopDocs t : lists) {
+      if (t != null) {
+        for (ScoreDoc d : t.scoreDocs) {
+          docs[i++] = d.doc;
+        }
+      }
+    }
+    Arrays.sort(docs);
+    Map<Integer, Memory> out = new HashMap<>();
+    StoredFields fields = s.storedFields();
+    Set<String> record = Set.of(Fields.RECORD);
+    for (int doc : docs) {
+      if (!out.containsKey(doc)) {
+        out.put(doc, MemoryCodec.memoryFromJson(fields.document(doc, record).get(Fields.RECORD)));
+      }
     }
     return out;
-  }
-
-  private static Memory decode(IndexSearcher s, int doc) throws IOException {
-    return MemoryCodec.memoryFromJson(
-        s.storedFields().document(doc, Set.of(Fields.RECORD)).get(Fields.RECORD));
   }
 
   /**
@@ -114,7 +157,7 @@ final class LuceneCandidates {
                 .add(fields.build(), Occur.MUST)
                 .add(filter, Occur.FILTER)
                 .build();
-        return new ScopedStatistics(s, scope).search(q, depth);
+        return new CachedScopedStatistics(s, scope, scopes).search(q, depth);
       } catch (IndexSearcher.TooManyClauses e) {
         if (text.length() < 2) {
           return new TopDocs(

@@ -26,6 +26,9 @@ final class StoreDirectory implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreDirectory.class);
   static final String LOCK_FILE = "engram.lock";
 
+  /** The history index's directory, beside the memory index. */
+  static final String HISTORY = "history";
+
   final Path dir;
   final StoreMeta existing;
   private final StoreMeta wanted;
@@ -127,7 +130,8 @@ final class StoreDirectory implements Closeable {
           continue;
         }
         onlyLock = false;
-        if (!(name.equals("index") || name.equals("log")) || !Files.isDirectory(p)) {
+        if (!(name.equals("index") || name.equals("log") || name.equals(HISTORY))
+            || !Files.isDirectory(p)) {
           ours = false;
         }
       }
@@ -135,7 +139,10 @@ final class StoreDirectory implements Closeable {
     if (onlyLock) {
       return true;
     }
-    return ours && logIsEmpty(dir.resolve("log")) && indexHasNoDocuments(dir.resolve("index"));
+    return ours
+        && logIsEmpty(dir.resolve("log"))
+        && indexHasNoDocuments(dir.resolve("index"))
+        && indexHasNoDocuments(dir.resolve(HISTORY));
   }
 
   private static boolean logIsEmpty(Path logDir) throws IOException {

@@ -21,7 +21,10 @@ import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.SmallFloat;
 
 /**
- * A searcher whose BM25 statistics cover only the memories a search may return (its scope and
+ * The reference for {@link CachedScopedStatistics}: the scope's statistics recomputed on every
+ * search by walking the scope (what the store did before it kept them per segment).
+ *
+ * <p>A searcher whose BM25 statistics cover only the memories a search may return (its scope and
  * filter), not the whole index. One index holds every user's memories: with index-wide statistics
  * one user's words would shape another's scores, and {@code explain} would show it (how rare a word
  * is across other users). Counted here within the filter: each term's document frequency, each
@@ -102,9 +105,16 @@ final class ScopedStatistics extends IndexSearcher {
         continue;
       }
       DocIdSetIterator it = scorer.iterator();
+      org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
       for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+        if (live != null && !live.get(doc)) {
+          continue;
+        }
+        if (!norms.advanceExact(doc)) {
+          continue;
+        }
         docs++;
-        length += norms.advanceExact(doc) ? SmallFloat.byte4ToInt((byte) norms.longValue()) : 1;
+        length += SmallFloat.byte4ToInt((byte) norms.longValue());
       }
     }
     // Lucene needs at least one document; a field no memory in scope has matches nothing anyway.

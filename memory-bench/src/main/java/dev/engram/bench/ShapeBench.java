@@ -1,0 +1,329 @@
+package dev.engram.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.engram.AddRequest;
+import dev.engram.Engram;
+import dev.engram.MemoryStore;
+import dev.engram.memory.Scope;
+import dev.engram.recall.SearchRequest;
+import dev.engram.retrieval.EmbeddedMemory;
+import dev.langchain4j.data.document.Metadata;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
+import dev.langchain4j.store.embedding.filter.MetadataFilterBuilder;
+import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.QueryBuilder;
+
+/**
+ * Search cost against the size of the scope searched, like with like: per size, two shapes of the
+ * same memories — many users of 200 memories each, and one user holding all of them — each searched
+ * in one user's scope. Per shape, on the same texts, vectors and queries, interleaved query by
+ * query: the store's hybrid search with the vector supplied; the floor, raw Lucene on an index of
+ * the same documents (a user field, the text, the vector), kNN k = 10 plus BM25 top 10 under the
+ * same user filter; and langchain4j's {@code InMemoryEmbeddingStore} with the same user filter.
+ * Vectors are {@link SyntheticEmbedder}'s, so no model is timed. Also the ingest rate and the
+ * segment counts of both indexes after the load.
+ */
+final class ShapeBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int DIMENSION = 384;
+  private static final int BATCH = 200;
+
+  /** Unmeasured rounds over every query first, so the JIT has compiled the search paths. */
+  private static final int WARMUP = 3;
+
+  private ShapeBench() {}
+
+  static ObjectNode run(ScaleBench.Options o, PrintStream log) throws Exception {
+    ObjectNode out = JSON.createObjectNode();
+    ArrayNode sizes = out.putArray("sizes");
+    for (int n : o.sizes()) {
+      ObjectNode size = sizes.addObject();
+      size.put("memories", n);
+      for (String shape : o.shapes()) {
+        int users = shape.equals("one-user") ? 1 : Math.max(1, n / BATCH);
+        log.printf(Locale.ROOT, "== shapes: %,d memories, %s (%d users)%n", n, shape, users);
+        size.set(shape, shape(n, users, o, log));
+      }
+    }
+    return out;
+  }
+
+  private static ObjectNode shape(int n, int users, ScaleBench.Options o, PrintStream log)
+      throws Exception {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("users", users);
+    SyntheticEmbedder embedder = new SyntheticEmbedder(DIMENSION);
+    Path dir = o.work().resolve("shape-" + n + "-" + users);
+    Path floorDir = o.work().resolve("shape-floor-" + n + "-" + users);
+    ScaleBench.deleteRecursively(dir);
+    ScaleBench.deleteRecursively(floorDir);
+
+    long t0 = System.nanoTime();
+    try (MemoryStore store = open(dir, embedder)) {
+      int done = 0;
+      for (int u = 0; u < users; u++) {
+        AddRequest.Builder b = null;
+        int inBatch = 0;
+        for (int i = u; i < n; i += users) {
+          if (b == null) {
+            b = AddRequest.builder(Scope.user("u" + u)).infer(false);
+          }
+          b.text(SyntheticData.memory(o.seed(), i));
+          if (++inBatch == BATCH) {
+            store.add(b.build());
+            done += inBatch;
+            b = null;
+            inBatch = 0;
+            if (done % 20_000 == 0) {
+              log.printf(Locale.ROOT, "\r  ingest %,d / %,d", done, n);
+            }
+          }
+        }
+        if (b != null) {
+          store.add(b.build());
+          done += inBatch;
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    log.printf(Locale.ROOT, "\r  ingest %,d in %.1f s (%.0f/s)%n", n, seconds, n / seconds);
+    r.put("ingestMemoriesPerSecond", ScaleBench.round(n / seconds));
+    r.set("storeIndex", segments(dir));
+
+    // The floor's index: the same passages and vectors, one user field, Lucene's defaults.
+    List<float[]> vectors = new ArrayList<>(n);
+    List<Integer> owners = new ArrayList<>(n);
+    EnglishAnalyzer analyzer = new EnglishAnalyzer();
+    IndexWriterConfig config = new IndexWriterConfig(analyzer).setRAMBufferSizeMB(64);
+    try (FSDirectory d = FSDirectory.open(floorDir);
+        IndexWriter w = new IndexWriter(d, config)) {
+      for (int u = 0; u < users; u++) {
+        for (int i = u; i < n; i += users) {
+          String text = ScaleBench.passage(SyntheticData.memory(o.seed(), i));
+          float[] v = embedder.embed(text);
+          Document doc = new Document();
+          doc.add(new StringField("user", "u" + u, Field.Store.NO));
+          doc.add(new TextField("text", text, Field.Store.NO));
+          doc.add(new KnnFloatVectorField("vec", v, VectorSimilarityFunction.DOT_PRODUCT));
+          w.addDocument(doc);
+          if (vectors.size() < o.peerLimit()) {
+            vectors.add(v);
+            owners.add(u);
+          }
+        }
+      }
+      w.commit();
+    }
+    r.set("floorIndex", segments(floorDir));
+
+    InMemoryEmbeddingStore<TextSegment> peer = new InMemoryEmbeddingStore<>();
+    boolean withPeer = n <= o.peerLimit();
+    if (withPeer) {
+      List<Embedding> es = new ArrayList<>(vectors.size());
+      List<TextSegment> ts = new ArrayList<>(vectors.size());
+      for (int i = 0; i < vectors.size(); i++) {
+        es.add(Embedding.from(vectors.get(i)));
+        ts.add(TextSegment.from("m" + i, Metadata.from("user", "u" + owners.get(i))));
+      }
+      peer.addAll(es, ts);
+    }
+    vectors.clear();
+
+    List<String> queries = SyntheticData.queries(o.seed(), o.queries());
+    Random random = new Random(o.seed());
+    int[] queryUsers = random.ints(queries.size(), 0, users).toArray();
+    float[][] qv = new float[queries.size()][];
+    for (int i = 0; i < qv.length; i++) {
+      qv[i] = embedder.embedQuery(queries.get(i));
+    }
+    QueryBuilder qb = new QueryBuilder(analyzer);
+    int peerQueries = withPeer ? Math.min(queries.size(), o.peerQueries()) : 0;
+
+    String[] names = {"engramHybrid", "floor", "floorKnn", "floorBm25", "inMemoryPeer"};
+    List<List<Double>> all = new ArrayList<>();
+    for (int k = 0; k < names.length; k++) {
+      all.add(new ArrayList<>());
+    }
+    try (MemoryStore store = open(dir, embedder);
+        FSDirectory d = FSDirectory.open(floorDir);
+        DirectoryReader reader = DirectoryReader.open(d)) {
+      IndexSearcher floor = new IndexSearcher(reader);
+      for (int round = 1 - WARMUP; round <= o.runs(); round++) {
+        for (int i = 0; i < queries.size(); i++) {
+          String user = "u" + queryUsers[i];
+          Query filter = new TermQuery(new Term("user", user));
+          SearchRequest request =
+              SearchRequest.builder(Scope.user(user), queries.get(i))
+                  .limit(10)
+                  .reinforce(false)
+                  .queryVector(qv[i])
+                  .build();
+          long a = System.nanoTime();
+          store.search(request);
+          long b = System.nanoTime();
+          floor.search(new KnnFloatVectorQuery("vec", qv[i], 10, filter), 10);
+          long c = System.nanoTime();
+          Query text = qb.createBooleanQuery("text", queries.get(i), Occur.SHOULD);
+          floor.search(
+              new BooleanQuery.Builder().add(text, Occur.MUST).add(filter, Occur.FILTER).build(),
+              10);
+          long e = System.nanoTime();
+          if (round > 0) { // rounds up to 0 warm up
+            all.get(0).add((b - a) / 1e6);
+            all.get(1).add((e - b) / 1e6);
+            all.get(2).add((c - b) / 1e6);
+            all.get(3).add((e - c) / 1e6);
+          }
+        }
+      }
+      // The peer on its own afterwards: its garbage (it scores every vector) would otherwise weigh
+      // on the timings it is compared with.
+      for (int round = 1 - WARMUP; round <= o.runs(); round++) {
+        for (int i = 0; i < peerQueries; i++) {
+          long p = System.nanoTime();
+          peer.search(
+              EmbeddingSearchRequest.builder()
+                  .queryEmbedding(Embedding.from(qv[i]))
+                  .maxResults(10)
+                  .filter(MetadataFilterBuilder.metadataKey("user").isEqualTo("u" + queryUsers[i]))
+                  .build());
+          if (round > 0) {
+            all.get(4).add((System.nanoTime() - p) / 1e6);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ObjectNode latency = r.putObject("latencyMs");
+    for (int k = 0; k < names.length; k++) {
+      ObjectNode node = latency.putObject(names[k]);
+      node.put("calls", all.get(k).size());
+      node.put("p50", ScaleBench.round(ScaleBench.percentile(all.get(k), 0.50)));
+      node.put("p99", ScaleBench.round(ScaleBench.percentile(all.get(k), 0.99)));
+    }
+    double engram = latency.get("engramHybrid").get("p50").asDouble();
+    double floorP50 = latency.get("floor").get("p50").asDouble();
+    r.put("engramOverFloorP50", ScaleBench.round(engram / floorP50));
+    r.put(
+        "engramP99OverP50",
+        ScaleBench.round(latency.get("engramHybrid").get("p99").asDouble() / engram));
+    log.printf(
+        Locale.ROOT,
+        "  engram p50 %.2f / p99 %.2f ms; floor p50 %.2f ms (kNN %.2f, BM25 %.2f); ratio %.1f;"
+            + " in-memory peer p50 %.2f ms; segments %d (floor %d)%n",
+        engram,
+        latency.get("engramHybrid").get("p99").asDouble(),
+        floorP50,
+        latency.get("floorKnn").get("p50").asDouble(),
+        latency.get("floorBm25").get("p50").asDouble(),
+        engram / floorP50,
+        latency.get("inMemoryPeer").get("p50").asDouble(),
+        r.get("storeIndex").get("segments").asInt(),
+        r.get("floorIndex").get("segments").asInt());
+    ScaleBench.deleteRecursively(dir);
+    ScaleBench.deleteRecursively(floorDir);
+    return r;
+  }
+
+  /**
+   * Segments and documents of the committed index under {@code dir} (the store's or the floor's).
+   */
+  private static ObjectNode segments(Path dir) throws IOException {
+    Path index = dir.resolve("index");
+    ObjectNode s = JSON.createObjectNode();
+    try (FSDirectory d = FSDirectory.open(java.nio.file.Files.isDirectory(index) ? index : dir);
+        DirectoryReader reader = DirectoryReader.open(d)) {
+      s.put("segments", reader.leaves().size());
+      s.put("documents", reader.numDocs());
+    }
+    Path history = dir.resolve("history");
+    if (java.nio.file.Files.isDirectory(history)) {
+      try (FSDirectory d = FSDirectory.open(history);
+          DirectoryReader reader = DirectoryReader.open(d)) {
+        s.put("historySegments", reader.leaves().size());
+        s.put("historyDocuments", reader.numDocs());
+      }
+    }
+    return s;
+  }
+
+  /** The shapes' table, in Markdown: one row per size and shape. */
+  static String table(com.fasterxml.jackson.databind.JsonNode shapes) {
+    StringBuilder sb =
+        new StringBuilder(
+            "| memories | shape | Engram hybrid p50 / p99 ms | floor p50 ms (kNN + BM25) |"
+                + " Engram / floor | in-memory peer p50 ms | ingest / s |"
+                + " segments (floor's) |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    for (var size : shapes.get("sizes")) {
+      for (String shape : List.of("many-users", "one-user")) {
+        var s = size.get(shape);
+        if (s == null) {
+          continue;
+        }
+        var l = s.get("latencyMs");
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %,d | %s | %.2f / %.2f | %.2f (%.2f + %.2f) | %.1f× | %s | %,.0f | %d (%d) |%n",
+                size.get("memories").asInt(),
+                shape.equals("one-user") ? "one user" : s.get("users").asInt() + " users",
+                l.get("engramHybrid").get("p50").asDouble(),
+                l.get("engramHybrid").get("p99").asDouble(),
+                l.get("floor").get("p50").asDouble(),
+                l.get("floorKnn").get("p50").asDouble(),
+                l.get("floorBm25").get("p50").asDouble(),
+                s.get("engramOverFloorP50").asDouble(),
+                l.get("inMemoryPeer").get("calls").asInt() == 0
+                    ? "—"
+                    : String.format(
+                        Locale.ROOT, "%.2f", l.get("inMemoryPeer").get("p50").asDouble()),
+                s.get("ingestMemoriesPerSecond").asDouble(),
+                s.get("storeIndex").get("segments").asInt(),
+                s.get("floorIndex").get("segments").asInt()));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static MemoryStore open(Path dir, SyntheticEmbedder embedder) {
+    return Engram.builder()
+        .backend(
+            EmbeddedMemory.backend(dir)
+                .embedder(embedder)
+                .commitInterval(Duration.ofSeconds(5))
+                .build())
+        .build();
+  }
+}
