@@ -112,32 +112,62 @@ public final class Cli {
     }
   }
 
-  /** The command tree, over this CLI's streams and stores. */
+  /** The subcommands, in the order the help lists them, built on demand. */
+  private List<java.util.Map.Entry<String, java.util.function.Supplier<Object>>> commands() {
+    return List.of(
+        java.util.Map.entry("demo", () -> new Commands.Demo(this)),
+        java.util.Map.entry("chat", () -> new Commands.ChatCommand(this)),
+        java.util.Map.entry("add", () -> new Commands.Add(this)),
+        java.util.Map.entry("search", () -> new Commands.Search(this)),
+        java.util.Map.entry("list", () -> new Commands.ListMemories(this)),
+        java.util.Map.entry("get", () -> new Commands.Get(this)),
+        java.util.Map.entry("history", () -> new Commands.History(this)),
+        java.util.Map.entry("update", () -> new Commands.Update(this)),
+        java.util.Map.entry("forget", () -> new Commands.Forget(this)),
+        java.util.Map.entry("restore", () -> new Commands.Restore(this)),
+        java.util.Map.entry("purge", () -> new Commands.Purge(this)),
+        java.util.Map.entry("stats", () -> new Commands.Stats(this)),
+        java.util.Map.entry("maintain", () -> new Commands.Maintain(this)),
+        java.util.Map.entry("reindex", () -> new Commands.Reindex(this)),
+        java.util.Map.entry(
+            "eval",
+            () -> {
+              CommandLine eval = new CommandLine(new EvalCommands.Eval());
+              eval.addSubcommand(new EvalCommands.LocomoCommand(this));
+              eval.addSubcommand(new EvalCommands.LocomoQaCommand(this));
+              return eval;
+            }),
+        java.util.Map.entry("completion", Commands.Completion::new),
+        java.util.Map.entry("train-startup", () -> new Commands.Train(this)));
+  }
+
+  /** The whole command tree, over this CLI's streams and stores. */
   CommandLine commandLine() {
+    return commandLine(null);
+  }
+
+  /**
+   * The command tree with every subcommand, or only {@code only}: picocli reads each command's
+   * annotations when it is added, which for all of them is a noticeable part of a start, so a
+   * command line naming a command builds just that one (the help and error messages that need the
+   * others build the whole tree).
+   */
+  private CommandLine commandLine(String only) {
     CommandLine cl = new CommandLine(new Root());
-    cl.addSubcommand(new Commands.Demo(this));
-    cl.addSubcommand(new Commands.ChatCommand(this));
-    cl.addSubcommand(new Commands.Add(this));
-    cl.addSubcommand(new Commands.Search(this));
-    cl.addSubcommand(new Commands.ListMemories(this));
-    cl.addSubcommand(new Commands.Get(this));
-    cl.addSubcommand(new Commands.History(this));
-    cl.addSubcommand(new Commands.Update(this));
-    cl.addSubcommand(new Commands.Forget(this));
-    cl.addSubcommand(new Commands.Restore(this));
-    cl.addSubcommand(new Commands.Purge(this));
-    cl.addSubcommand(new Commands.Stats(this));
-    cl.addSubcommand(new Commands.Maintain(this));
-    cl.addSubcommand(new Commands.Reindex(this));
-    CommandLine eval = new CommandLine(new EvalCommands.Eval());
-    eval.addSubcommand(new EvalCommands.LocomoCommand(this));
-    eval.addSubcommand(new EvalCommands.LocomoQaCommand(this));
-    cl.addSubcommand(eval);
-    cl.addSubcommand(new Commands.Completion());
-    cl.addSubcommand(new Commands.Train(this));
+    for (var c : commands()) {
+      if (only == null || c.getKey().equals(only)) {
+        Object command = c.getValue().get();
+        if (command instanceof CommandLine sub) {
+          cl.addSubcommand(c.getKey(), sub);
+        } else {
+          cl.addSubcommand(command);
+        }
+      }
+    }
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    cl.setParameterExceptionHandler(this::usageError);
+    cl.setParameterExceptionHandler(
+        only == null ? this::usageError : (e, args) -> commandLine(null).execute(args));
     cl.setExecutionExceptionHandler(
         (e, command, parsed) -> failure(e, parsed.expandedArgs().toArray(String[]::new)));
     return cl;
@@ -145,7 +175,12 @@ public final class Cli {
 
   /** Runs one command line; returns the process exit code. */
   public int run(String... argv) {
-    return commandLine().execute(argv);
+    // completion describes every command, so it needs the whole tree.
+    boolean named =
+        argv.length > 0
+            && !argv[0].equals("completion")
+            && commands().stream().anyMatch(c -> c.getKey().equals(argv[0]));
+    return commandLine(named ? argv[0] : null).execute(argv);
   }
 
   // --------------------------------------------------------------------------- errors

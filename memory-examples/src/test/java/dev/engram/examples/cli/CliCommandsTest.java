@@ -265,6 +265,54 @@ class CliCommandsTest {
         r.err());
   }
 
+  @Test
+  void inItsOwnJvm_anLlmFailurePrintsNoRetryWarningAndNoStackTrace() throws Exception {
+    try (LoopbackLlmServer server = LoopbackLlmServer.start()) {
+      server.then(
+          LoopbackLlmServer.Step.error(500, "upstream overloaded"),
+          LoopbackLlmServer.Step.error(500, "upstream overloaded"));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  ProcessHandle.current().info().command().orElseThrow(),
+                  "--add-modules",
+                  "jdk.incubator.vector",
+                  "--enable-native-access=ALL-UNNAMED",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  Cli.class.getName(),
+                  "add",
+                  "--store",
+                  store(),
+                  "--llm",
+                  "openai",
+                  "--base-url",
+                  server.openAiBaseUrl(),
+                  "I moved to Porto"));
+      Path out = Files.createTempFile(dir, "stdout", ".txt");
+      Path err = Files.createTempFile(dir, "stderr", ".txt");
+      ProcessBuilder pb =
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
+      pb.environment().put("OPENAI_API_KEY", "test-key");
+      int code = pb.start().waitFor();
+      assertEquals(0, code, Files.readString(err));
+      List<String> lines =
+          Files.readString(err)
+              .lines()
+              .filter(l -> !l.equals("WARNING: Using incubator modules: jdk.incubator.vector"))
+              .toList();
+      assertEquals(
+          List.of(
+              "engram: the LLM at "
+                  + server.openAiBaseUrl()
+                  + " answered HTTP 500 twice; stored the text verbatim"),
+          lines);
+    }
+  }
+
   /** Stores that open one shared in-memory store. */
   static Stores sharing(MemoryStore shared) {
     MemoryStore unclosable =
