@@ -121,7 +121,19 @@ final class ReportingChatModel implements ChatModel {
           status == 401 || status == 403
               ? " (check $OPENAI_API_KEY)"
               : status == 404 ? " (check --base-url and --model)" : "";
-      return "the LLM at " + endpoint + " answered HTTP " + status + times + hint;
+      // A request the server refused says why (e.g. "context length exceeded"); a server error's
+      // body rarely helps, and its status says enough.
+      String why =
+          status >= 400 && status < 500 && status != 429
+              ? serverMessage(find(e, HttpException.class))
+              : "";
+      return "the LLM at "
+          + endpoint
+          + " answered HTTP "
+          + status
+          + times
+          + (why.isEmpty() ? "" : ": " + why)
+          + hint;
     }
     if (find(e, ConnectException.class) != null
         && find(e, HttpConnectTimeoutException.class) == null) {
@@ -145,6 +157,29 @@ final class ReportingChatModel implements ChatModel {
     }
     String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return "the call to the LLM at " + endpoint + " failed: " + Cli.oneLine(why);
+  }
+
+  /** The message of an OpenAI- or Ollama-style error body, else the body itself, shortened. */
+  private static String serverMessage(HttpException e) {
+    String body = e.getMessage();
+    if (body == null || body.isBlank()) {
+      return "";
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode json =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+      com.fasterxml.jackson.databind.JsonNode message = json.path("error").path("message");
+      if (message.isTextual()) {
+        return Cli.oneLine(message.asText());
+      }
+      if (json.path("error").isTextual()) {
+        return Cli.oneLine(json.path("error").asText());
+      }
+    } catch (java.io.IOException | RuntimeException notJson) {
+      // fall through to the raw body
+    }
+    String line = Cli.oneLine(body);
+    return line.length() <= 200 ? line : line.substring(0, 197) + "...";
   }
 
   private static <T extends Throwable> T find(Throwable e, Class<T> type) {
