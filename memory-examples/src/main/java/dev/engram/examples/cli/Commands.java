@@ -91,6 +91,12 @@ final class Commands {
       scope();
       return stores.existing(where.where);
     }
+
+    /** As {@link #open()}, for a command that only reads: it works while another process writes. */
+    MemoryStore openToRead() {
+      scope();
+      return stores.forReading(where.where);
+    }
   }
 
   static double number(String option, String value, double min, double max) {
@@ -428,7 +434,7 @@ final class Commands {
       SearchRequest request = b.build();
       // The query is embedded: load the model while the store opens.
       stores.embedder().loadInBackground();
-      try (MemoryStore store = open()) {
+      try (MemoryStore store = openToRead()) {
         List<SearchHit> hits = store.search(request);
         if (json.json) {
           ArrayNode arr = JSON.createArrayNode();
@@ -496,7 +502,7 @@ final class Commands {
       }
       Filter filter = parts.isEmpty() ? Filter.all() : Filter.and(parts);
       int max = limit == null ? Integer.MAX_VALUE : whole("--limit", limit, 1, Integer.MAX_VALUE);
-      try (MemoryStore store = open()) {
+      try (MemoryStore store = openToRead()) {
         List<Memory> all = new ArrayList<>();
         PageRequest page = PageRequest.first(Math.min(max, PageRequest.MAX_LIMIT));
         while (all.size() < max) {
@@ -585,7 +591,7 @@ final class Commands {
     @Override
     public Integer call() {
       needId();
-      try (MemoryStore store = open()) {
+      try (MemoryStore store = openToRead()) {
         MemoryId memoryId = resolve(store);
         Memory m =
             store
@@ -635,7 +641,7 @@ final class Commands {
     @Override
     public Integer call() {
       needId();
-      try (MemoryStore store = open()) {
+      try (MemoryStore store = openToRead()) {
         MemoryId memoryId = resolve(store);
         List<HistoryEvent> events = store.history(scope(), memoryId);
         if (events.isEmpty()) {
@@ -899,7 +905,7 @@ final class Commands {
         throw new UsageException(
             "stats --all counts the whole store; it takes no --user, --agent or --session");
       }
-      try (MemoryStore store = open()) {
+      try (MemoryStore store = openToRead()) {
         StoreStats s = all ? store.stats() : store.stats(scope());
         if (json.json) {
           ObjectNode o = JSON.createObjectNode();

@@ -2,6 +2,7 @@ package dev.engram.examples.cli;
 
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.StoreLockedException;
 import dev.engram.llm.LlmPipeline;
 import dev.engram.memory.Scope;
 import dev.engram.recall.RecallSettings;
@@ -83,6 +84,23 @@ public class Stores {
     Path dir = storeDir(where);
     requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
     return open(dir, null);
+  }
+
+  /**
+   * Opens an existing store to read it. When another process holds it (a chat, an application), a
+   * copy of what that process has acknowledged is read instead (see {@link Snapshot}), so {@code
+   * search}, {@code list}, {@code get}, {@code history} and {@code stats} work on a live store.
+   */
+  MemoryStore forReading(Options.Store where) {
+    try {
+      return existing(where);
+    } catch (StoreLockedException locked) {
+      try {
+        return Snapshot.open(storeDir(where), copy -> open(copy, null));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   /** Opens the store in {@code dir}; tests replace this to share one store. */
