@@ -21,10 +21,8 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
@@ -57,7 +55,24 @@ final class Chat {
   /** The same rule on the blended relevance, for a backend that reports no {@code fused} signal. */
   static final double RECALL_ONLY_MIN_RELEVANCE = 0.5;
 
+  /**
+   * For a question: the least cosine (bge-small-en-v1.5 with its query instruction) of a memory
+   * offered as an answer. On ChatRecallTest's pairs the answers score 0.45 to 0.70 and the best
+   * memory for a question nothing answers ("what is the capital of Mongolia?") 0.43.
+   */
+  static final double QUESTION_MIN_COSINE = 0.44;
+
+  /**
+   * For a question: how far below the best relevance an offered memory may be. On those pairs the
+   * answer leads the next unrelated fact by 0.12 to 0.4.
+   */
+  static final double QUESTION_RELEVANCE_GAP = 0.15;
+
+  /** For a question: at most this many memories are offered. */
+  static final int QUESTION_MAX_OFFERED = 3;
+
   private final Stores stores;
+  private boolean reinforce = true;
   private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
@@ -69,47 +84,47 @@ final class Chat {
     this.err = err;
   }
 
-  int run(List<String> rest) throws IOException {
-    Args a = Cli.parse("chat", rest);
-    if (!a.positionals().isEmpty()) {
-      throw new UsageException(
-          "chat takes no arguments, got '"
-              + a.positionals().get(0)
-              + "' (type in the chat instead)");
-    }
-    String kind = stores.llmKind(a);
+  int run(Options.Scope where, Options.Llm llmOptions, boolean showRecall, boolean reinforce)
+      throws IOException {
+    String kind = stores.llmKind(llmOptions);
     boolean llm = !kind.equals("none");
-    ChatModel model = llm ? stores.chatModel(a) : null;
+    ChatModel model = llm ? stores.chatModel(llmOptions) : null;
     String session =
-        a.get(
-            "session",
-            "chat-"
+        where.session != null
+            ? where.session
+            : "chat-"
                 + LocalDate.now(ZoneOffset.UTC)
                 + "-"
-                + UUID.randomUUID().toString().substring(0, 8));
-    Scope owner = Scope.of(stores.userId(a), a.get("agent"), null);
+                + UUID.randomUUID().toString().substring(0, 8);
+    Scope owner = Scope.of(stores.userId(where), where.agent, null);
     Scope here = owner.withSession(session);
-    boolean show = a.has("show-recall");
+    this.reinforce = reinforce;
+    boolean show = showRecall;
     List<ChatMessage> conversation = new ArrayList<>();
-    try (MemoryStore store = stores.open(a, llm)) {
+    // Every turn is searched: load the model while the store opens.
+    stores.embedder().loadInBackground();
+    try (MemoryStore store = stores.create(where.where, model);
+        ChatInput input = ChatInput.open(in, out)) {
       out.println(
           "Engram chat — user '"
               + owner.userId()
               + "', store "
-              + stores.storeDir(a)
+              + stores.storeDir(where.where)
               + ", session "
               + session);
       out.println(
           llm
-              ? "Mode: assistant (" + kind + " " + stores.modelName(a) + ") with long-term memory."
-              : "Mode: RECALL-ONLY — no LLM is configured, so I do not generate replies: I store what you say"
-                  + " and answer with what I remember. Start with --llm openai or --llm ollama for an assistant.");
+              ? "Mode: assistant ("
+                  + kind
+                  + " "
+                  + stores.modelName(llmOptions)
+                  + ") with long-term memory."
+              : "Mode: RECALL-ONLY — no LLM is configured, so I do not generate replies: I remember"
+                  + " what you tell me and answer what you ask with what I remember. Start with"
+                  + " --llm openai or --llm ollama for an assistant.");
       out.println("Commands: /why (show recall and storage), /memories, /forget ID, /help, /quit");
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       while (true) {
-        out.print("> ");
-        out.flush();
-        String line = reader.readLine();
+        String line = input.readLine("> ");
         if (line == null) {
           out.println();
           break;
@@ -163,16 +178,17 @@ final class Chat {
       String line,
       boolean show) {
     List<SearchHit> recalled =
-        store.search(SearchRequest.builder(owner, query(line)).limit(RECALL).explain(true).build());
+        store.search(
+            SearchRequest.builder(owner, query(line))
+                .limit(RECALL)
+                .explain(true)
+                .reinforce(reinforce)
+                .build());
     if (show) {
       out.println(recalled.isEmpty() ? "  recalled: nothing" : "  recalled:");
       for (SearchHit h : recalled) {
         out.printf(
-            Locale.ROOT,
-            "    %.3f %s%n           %s%n",
-            h.score(),
-            Terminal.safe(h.text()),
-            h.explanation());
+            Locale.ROOT, "    %.3f %s%n           %s%n", h.score(), h.text(), h.explanation());
       }
     }
     AddResult stored;
@@ -187,7 +203,7 @@ final class Chat {
                     .infer(false)
                     .build());
       } else {
-        out.println("assistant: " + Terminal.safeKeepingLines(reply));
+        out.println("assistant: " + reply);
         conversation.add(UserMessage.from(line));
         conversation.add(AiMessage.from(reply));
         stored =
@@ -198,7 +214,18 @@ final class Chat {
                     .build());
       }
     } else {
-      out.println(recallOnlyReply(recalled));
+      Utterance.Kind said = Utterance.classify(line);
+      out.println(recallOnlyReply(recalled, said));
+      if (said != Utterance.Kind.STATEMENT) {
+        // A question or small talk is recalled against, never remembered.
+        if (show) {
+          out.println(
+              "  stored: nothing ("
+                  + (said == Utterance.Kind.QUESTION ? "a question" : "small talk")
+                  + ")");
+        }
+        return;
+      }
       stored =
           store.add(
               AddRequest.builder(here)
@@ -214,7 +241,7 @@ final class Chat {
                 + " "
                 + e.memoryId()
                 + " "
-                + (e.after() == null ? "" : Terminal.safe(e.after().text())));
+                + (e.after() == null ? "" : e.after().text()));
       }
       if (!stored.pipeline().detail().isEmpty()) {
         out.println(
@@ -274,7 +301,7 @@ final class Chat {
                       : total + " memor" + (total == 1 ? "y" : "ies") + ", newest first:"));
           newest
               .descendingIterator()
-              .forEachRemaining(m -> out.println("  " + m.id() + "  " + Terminal.safe(m.text())));
+              .forEachRemaining(m -> out.println("  " + m.id() + "  " + m.text()));
         }
       }
       case "/forget" -> {
@@ -282,8 +309,9 @@ final class Chat {
           out.println("usage: /forget ID");
         } else {
           try {
-            Memory m = store.delete(owner, MemoryId.of(parts[1].strip()), "forgotten in chat");
-            out.println("forgotten: " + Terminal.safe(m.text()));
+            MemoryId id = Ids.resolve(store, owner, parts[1].strip());
+            Memory m = store.delete(owner, id, "forgotten in chat");
+            out.println("forgotten: " + m.text());
           } catch (IllegalArgumentException | dev.engram.MemoryNotFoundException e) {
             out.println("cannot forget: " + e.getMessage());
           }
@@ -295,22 +323,55 @@ final class Chat {
     return show;
   }
 
-  private static boolean relevantEnough(SearchHit h) {
+  /**
+   * Whether a recalled memory is worth offering in recall-only mode for a statement: it must match
+   * in words and in meaning (fused relevance), since by meaning alone something always comes top.
+   */
+  static boolean relevantEnough(SearchHit h) {
     Double fused = h.explanation().signals().get("fused");
     return fused != null
         ? fused >= RECALL_ONLY_MIN_FUSED
         : h.explanation().relevance() >= RECALL_ONLY_MIN_RELEVANCE;
   }
 
-  private static String recallOnlyReply(List<SearchHit> recalled) {
-    List<SearchHit> facts = recalled.stream().filter(Chat::relevantEnough).toList();
+  /**
+   * What a question is offered. A question asks in other words than the fact that answers it ("what
+   * food must I avoid?" — "I am allergic to shellfish"), so meaning alone must do: the memories
+   * ranked near the best (relevance within {@link #QUESTION_RELEVANCE_GAP}) whose embedding is
+   * close enough to the question's to be about it at all ({@link #QUESTION_MIN_COSINE}), at most
+   * {@link #QUESTION_MAX_OFFERED}.
+   */
+  static List<SearchHit> answers(List<SearchHit> recalled) {
+    double best = recalled.stream().mapToDouble(h -> h.explanation().relevance()).max().orElse(0);
+    return recalled.stream()
+        .filter(
+            h -> {
+              Double cosine = h.explanation().signals().get("vector");
+              return cosine != null
+                  && cosine >= QUESTION_MIN_COSINE
+                  && h.explanation().relevance() >= best - QUESTION_RELEVANCE_GAP;
+            })
+        .limit(QUESTION_MAX_OFFERED)
+        .toList();
+  }
+
+  static String recallOnlyReply(List<SearchHit> recalled, Utterance.Kind said) {
+    if (said == Utterance.Kind.SMALL_TALK) {
+      return "memory: (small talk is not stored) Tell me about yourself and I will remember it;"
+          + " ask me and I will say what I remember.";
+    }
+    List<SearchHit> facts =
+        said == Utterance.Kind.QUESTION
+            ? answers(recalled)
+            : recalled.stream().filter(Chat::relevantEnough).toList();
+    String stored = said == Utterance.Kind.STATEMENT ? " (stored what you said)" : "";
     if (facts.isEmpty()) {
-      return "memory: I don't remember anything about that yet. (stored what you said)";
+      return "memory: I don't remember anything about that yet." + stored;
     }
     StringBuilder sb = new StringBuilder("memory: here is what I remember that may be relevant:");
     for (SearchHit h : facts) {
       sb.append("\n  - ")
-          .append(Terminal.safe(h.text()))
+          .append(h.text())
           .append(" (")
           .append(h.memory().observedAt().toString(), 0, 10)
           .append(')');
@@ -349,6 +410,9 @@ final class Chat {
         return null;
       }
       return text.strip();
+    } catch (ReportingChatModel.LlmFailure e) {
+      err.println("engram: " + e.getMessage() + "; what you said is stored");
+      return null;
     } catch (RuntimeException e) {
       String why = Cli.oneLine(e.getMessage());
       err.println(

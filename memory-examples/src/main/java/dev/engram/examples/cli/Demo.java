@@ -49,12 +49,8 @@ final class Demo {
     this.out = out;
   }
 
-  int run(List<String> rest) throws IOException {
-    Args a = Cli.parse("demo", rest);
-    if (!a.positionals().isEmpty()) {
-      throw new UsageException("demo takes no arguments, got '" + a.positionals().get(0) + "'");
-    }
-    Path keep = a.has("store") ? Path.of(a.get("store")) : null;
+  int run(String storeDir) throws IOException {
+    Path keep = storeDir != null ? Path.of(storeDir) : null;
     if (keep != null && Files.exists(keep) && !isEmptyDirectory(keep)) {
       // The demo writes Maya's conversation under a simulated clock: never into a real store.
       throw new UsageException(

@@ -16,19 +16,6 @@ import java.nio.file.Path;
 final class Repair {
   private Repair() {}
 
-  static final String HELP =
-      """
-      Usage: engram repair [options]
-
-      Salvages a store that refuses to open because its operation log is damaged. Each damaged
-      log file is first copied into DIR/damaged/repair-N/, then rewritten with every record
-      that checks out, of every user; only the unreadable bytes are lost. An intact store is
-      left as it is. The store must not be open in another process.
-
-        --store DIR        the store directory (default $ENGRAM_STORE, else ./.engram)
-        --json             machine-readable output
-      """;
-
   /** Repairs the store in {@code dir}; prints what was done; returns the exit code. */
   static int run(Path dir, boolean json, PrintStream out) {
     RepairReport report = EmbeddedMemory.repair(dir);

@@ -2,6 +2,7 @@ package dev.engram.examples.cli;
 
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.StoreLockedException;
 import dev.engram.llm.LlmPipeline;
 import dev.engram.memory.Scope;
 import dev.engram.recall.RecallSettings;
@@ -23,8 +24,16 @@ import java.util.function.Function;
 
 /** Opens stores and models from command-line options and the environment. */
 public class Stores {
+  /**
+   * The file every store has ({@code engram.json}, written when it is created): a directory without
+   * it holds no store, and a command that only reads or changes memories says so instead of
+   * creating one.
+   */
+  static final String STORE_MARKER = "engram.json";
+
   private final Map<String, String> env;
-  private final Function<Args, ChatModel> models;
+  private final Function<Options.Llm, ChatModel> models;
+  private final LazyEmbedder embedder = new LazyEmbedder();
 
   /** Stores and models configured from flags and the environment. */
   public Stores(Map<String, String> env) {
@@ -32,7 +41,7 @@ public class Stores {
   }
 
   /** As above, with a model factory that replaces the real clients (tests script the model). */
-  Stores(Map<String, String> env, Function<Args, ChatModel> models) {
+  Stores(Map<String, String> env, Function<Options.Llm, ChatModel> models) {
     this.env = env;
     this.models = models;
   }
@@ -41,27 +50,91 @@ public class Stores {
   record Opened(MemoryStore store, String description) {}
 
   /** The store directory: {@code --store}, else {@code $ENGRAM_STORE}, else {@code ./.engram}. */
-  Path storeDir(Args a) {
-    return Path.of(a.get("store", env.getOrDefault("ENGRAM_STORE", ".engram")));
+  Path storeDir(Options.Store s) {
+    return Path.of(s.store != null ? s.store : env.getOrDefault("ENGRAM_STORE", ".engram"));
   }
 
   /** The user id: {@code --user}, else {@code $ENGRAM_USER}, else {@code me}. */
-  String userId(Args a) {
-    return a.get("user", env.getOrDefault("ENGRAM_USER", "me"));
+  String userId(Options.Scope s) {
+    return s.user != null ? s.user : env.getOrDefault("ENGRAM_USER", "me");
   }
 
-  Scope scope(Args a) {
-    return Scope.of(userId(a), a.get("agent"), a.get("session"));
+  Scope scope(Options.Scope s) {
+    return Scope.of(userId(s), s.agent, s.session);
   }
 
-  /** Opens the persistent store; with {@code withPipeline}, the configured LLM runs on adds. */
-  MemoryStore open(Args a, boolean withPipeline) {
-    scope(a); // validate ids before touching the disk
-    Engram.Builder b = Engram.builder().backend(EmbeddedMemory.backend(storeDir(a)).build());
-    if (withPipeline) {
-      b.pipeline(LlmPipeline.builder(chatModel(a)).build());
+  /** The embedding model of the stores this opens, loaded on first use. */
+  LazyEmbedder embedder() {
+    return embedder;
+  }
+
+  /**
+   * Opens the persistent store of a command that creates it if needed ({@code add}, {@code chat});
+   * with a {@code pipeline} model, the LLM pipeline runs on adds.
+   */
+  MemoryStore create(Options.Store where, ChatModel pipeline) {
+    return open(storeDir(where), pipeline);
+  }
+
+  /**
+   * Opens an existing store, for a command that reads or changes memories: a missing or empty
+   * directory is a usage error naming the path, and nothing is created.
+   */
+  MemoryStore existing(Options.Store where) {
+    Path dir = storeDir(where);
+    requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
+    return open(dir, null);
+  }
+
+  /**
+   * Opens an existing store to read it. When another process holds it (a chat, an application), a
+   * copy of what that process has acknowledged is read instead (see {@link Snapshot}), so {@code
+   * search}, {@code list}, {@code get}, {@code history} and {@code stats} work on a live store.
+   */
+  MemoryStore forReading(Options.Store where) {
+    try {
+      return existing(where);
+    } catch (StoreLockedException locked) {
+      try {
+        return Snapshot.open(storeDir(where), copy -> open(copy, null));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** Opens the store in {@code dir}; tests replace this to share one store. */
+  MemoryStore open(Path dir, ChatModel pipeline) {
+    Engram.Builder b =
+        Engram.builder().backend(EmbeddedMemory.backend(dir).embedder(embedder).build());
+    if (pipeline != null) {
+      b.pipeline(LlmPipeline.builder(pipeline).build());
     }
     return b.build();
+  }
+
+  /** Refuses a directory that holds no store, naming it and where its name came from. */
+  static void requireStore(Path dir, String from) {
+    if (Files.isRegularFile(dir.resolve(STORE_MARKER))) {
+      return;
+    }
+    if (!Files.exists(dir) || isEmptyDirectory(dir)) {
+      throw new UsageException(
+          "no store at " + dir + " (from " + from + "); `engram add` creates one");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new UsageException(dir + " (from " + from + ") is a file, not a store directory");
+    }
+    throw new IllegalArgumentException(
+        dir + " is not an Engram store (it has files but no " + STORE_MARKER + ")");
+  }
+
+  private static boolean isEmptyDirectory(Path dir) {
+    try (var entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** A fresh store for an evaluation, optionally with another fusion method. */
@@ -84,6 +157,8 @@ public class Stores {
     EmbeddedMemory.BackendBuilder backend = EmbeddedMemory.backend(dir).quantizedVectors(quantized);
     if (lexical) {
       backend.lexicalOnly();
+    } else {
+      backend.embedder(embedder);
     }
     MemoryStore store = Engram.builder().backend(backend.build()).recall(recall).build();
     return new Opened(
@@ -101,8 +176,9 @@ public class Stores {
    * from raw turns stored beside them; a session whose pipeline run fails is still stored verbatim
    * (and counted).
    */
-  MemoryStore openForQa(Path dir, Args a, boolean pipeline) {
-    Engram.Builder b = Engram.builder().backend(EmbeddedMemory.backend(dir).build());
+  MemoryStore openForQa(Path dir, Options.Llm a, boolean pipeline) {
+    Engram.Builder b =
+        Engram.builder().backend(EmbeddedMemory.backend(dir).embedder(embedder).build());
     if (pipeline) {
       b.pipeline(LlmPipeline.builder(chatModel(a)).keepEpisodes(false).build())
           .inferByDefault(false);
@@ -114,8 +190,8 @@ public class Stores {
    * {@code none}, {@code openai} or {@code ollama}: {@code --llm}, else {@code $ENGRAM_LLM}, else
    * none. {@code --model} and {@code --base-url} without an LLM are an error, not ignored.
    */
-  String llmKind(Args a) {
-    String flag = a.get("llm");
+  String llmKind(Options.Llm a) {
+    String flag = a.llm;
     String raw = flag != null ? flag : env.getOrDefault("ENGRAM_LLM", "none");
     String kind = raw.strip().toLowerCase(Locale.ROOT);
     if (!kind.equals("none") && !kind.equals("openai") && !kind.equals("ollama")) {
@@ -125,10 +201,10 @@ public class Stores {
               + raw
               + "'");
     }
-    if (kind.equals("none") && (a.has("model") || a.has("base-url"))) {
+    if (kind.equals("none") && (a.model != null || a.baseUrl != null)) {
       throw new UsageException(
           "--"
-              + (a.has("model") ? "model" : "base-url")
+              + (a.model != null ? "model" : "base-url")
               + " needs an LLM: add --llm openai or"
               + " --llm ollama (or set $ENGRAM_LLM)");
     }
@@ -136,8 +212,8 @@ public class Stores {
   }
 
   /** The model name: {@code --model}, else {@code $ENGRAM_MODEL}, else the provider's default. */
-  String modelName(Args a) {
-    String name = a.get("model", env.get("ENGRAM_MODEL"));
+  String modelName(Options.Llm a) {
+    String name = a.model != null ? a.model : env.get("ENGRAM_MODEL");
     if (name != null && !name.isBlank()) {
       return name.strip();
     }
@@ -145,46 +221,58 @@ public class Stores {
   }
 
   /** The chat model the flags and environment describe. */
-  ChatModel chatModel(Args a) {
+  ChatModel chatModel(Options.Llm a) {
     return chatModel(a, modelName(a));
   }
 
   /**
    * The chat model the flags describe, with another model name (e.g. a judge). Both clients declare
    * JSON-schema structured output, so the pipeline sends its reply schemas (OpenAI's {@code
-   * response_format} json_schema, Ollama's {@code format}) instead of hoping for JSON.
+   * response_format} json_schema, Ollama's {@code format}) instead of hoping for JSON. The clients
+   * do not retry: {@link ReportingChatModel} does, and reports a failure in one line.
    */
-  ChatModel chatModel(Args a, String modelName) {
+  ChatModel chatModel(Options.Llm a, String modelName) {
     if (models != null) {
       return models.apply(a);
     }
     return switch (llmKind(a)) {
       case "openai" -> {
+        String url =
+            a.baseUrl != null
+                ? a.baseUrl
+                : env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1");
         String key = env.get("OPENAI_API_KEY");
         if (key == null || key.isBlank()) {
           throw new IllegalArgumentException(
               "--llm openai needs the OPENAI_API_KEY environment variable");
         }
-        yield OpenAiChatModel.builder()
-            .baseUrl(
-                a.get("base-url", env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1")))
-            .apiKey(key)
-            .modelName(modelName)
-            .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
-            .strictJsonSchema(true)
-            .timeout(Duration.ofSeconds(60))
-            .maxRetries(2)
-            .build();
+        yield new ReportingChatModel(
+            OpenAiChatModel.builder()
+                .baseUrl(url)
+                .apiKey(key)
+                .modelName(modelName)
+                .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
+                .strictJsonSchema(true)
+                .timeout(Duration.ofSeconds(60))
+                .maxRetries(0)
+                .build(),
+            url);
       }
-      case "ollama" ->
-          OllamaChatModel.builder()
-              .baseUrl(
-                  a.get("base-url", env.getOrDefault("OLLAMA_BASE_URL", "http://localhost:11434")))
-              .modelName(modelName)
-              .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
-              .timeout(Duration.ofSeconds(120))
-              .maxRetries(2)
-              .build();
+      case "ollama" -> {
+        String url =
+            a.baseUrl != null
+                ? a.baseUrl
+                : env.getOrDefault("OLLAMA_BASE_URL", "http://localhost:11434");
+        yield new ReportingChatModel(
+            OllamaChatModel.builder()
+                .baseUrl(url)
+                .modelName(modelName)
+                .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
+                .timeout(Duration.ofSeconds(120))
+                .maxRetries(0)
+                .build(),
+            url);
+      }
       default ->
           throw new UsageException(
               "this needs an LLM: add --llm openai or --llm ollama (or set $ENGRAM_LLM)");
@@ -197,7 +285,7 @@ public class Stores {
    *
    * @return how many memories were rebuilt
    */
-  long reindex(Args a, java.util.function.BiConsumer<Long, Long> progress) {
+  long reindex(Options.Store a, java.util.function.BiConsumer<Long, Long> progress) {
     Path dir = storeDir(a);
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("no store at " + dir + " to reindex");

@@ -1,0 +1,133 @@
+package dev.engram.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two JVMs: one holds the store open and writes it (an engram chat), the other reads it with the
+ * read commands, which see everything the writer has acknowledged.
+ */
+class SharedReadTest {
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        new Cli(
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                new Stores(Map.of()))
+            .run(args);
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static List<Path> copies() throws IOException {
+    try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files.filter(p -> p.getFileName().toString().startsWith("engram-read-")).toList();
+    }
+  }
+
+  @Test
+  void searchListAndStats_readAStoreAnotherProcessIsWriting() throws Exception {
+    String store = dir.resolve("store").toString();
+    List<Path> before = copies();
+    Process writer =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Cli.class.getName(),
+                "chat",
+                "--store",
+                store)
+            .redirectError(dir.resolve("writer-stderr.txt").toFile())
+            .start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l = r.readLine(); l != null; l = r.readLine()) {
+                  lines.add(l);
+                }
+              } catch (IOException e) {
+                // the writer ended
+              }
+            });
+    reader.setDaemon(true);
+    reader.start();
+    try (OutputStream in = writer.getOutputStream()) {
+      say(in, "My dog is called Pastel");
+      awaitListed(lines, "My dog is called Pastel");
+
+      Run list = run("list", "--store", store);
+      assertEquals(0, list.code(), list.err());
+      assertTrue(list.out().contains("My dog is called Pastel"), list.out());
+      Run search = run("search", "--store", store, "dog");
+      assertTrue(search.out().contains("My dog is called Pastel"), search.out());
+
+      say(in, "I keep bees on my balcony");
+      awaitListed(lines, "I keep bees on my balcony");
+      Run stats = run("stats", "--store", store, "--json");
+      assertEquals(0, stats.code(), stats.err());
+      assertTrue(stats.out().contains("\"total\" : 2"), stats.out());
+
+      Run forget = run("forget", "--store", store, "abcd");
+      assertEquals(1, forget.code(), "a write still needs the store to itself");
+      assertTrue(forget.err().contains("is locked"), forget.err());
+
+      in.write("/quit\n".getBytes(StandardCharsets.UTF_8));
+      in.flush();
+    }
+    assertTrue(writer.waitFor(120, TimeUnit.SECONDS), "the writer did not end");
+    assertEquals(0, writer.exitValue(), Files.readString(dir.resolve("writer-stderr.txt")));
+    List<Path> left = new java.util.ArrayList<>(copies());
+    left.removeAll(before);
+    assertEquals(List.of(), left, "the copies read were deleted");
+  }
+
+  private static void say(OutputStream in, String line) throws IOException {
+    in.write((line + "\n/memories\n").getBytes(StandardCharsets.UTF_8));
+    in.flush();
+  }
+
+  /** Waits until the writer's /memories lists {@code text}: then it has stored it. */
+  private static void awaitListed(BlockingQueue<String> lines, String text)
+      throws InterruptedException {
+    while (true) {
+      String line = lines.poll(120, TimeUnit.SECONDS);
+      assertTrue(line != null, "the writer never listed '" + text + "'");
+      if (line.matches(".*[0-9a-f-]{36}  " + java.util.regex.Pattern.quote(text))) {
+        return;
+      }
+    }
+  }
+}
