@@ -12,6 +12,7 @@ import java.util.Set;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
@@ -53,6 +54,10 @@ final class HistoryIndex implements Closeable {
     config.setCommitOnClose(false);
     config.setRAMBufferSizeMB(16);
     config.setMaxFullFlushMergeWaitMillis(0);
+    TieredMergePolicy merges = new TieredMergePolicy();
+    // A purge rewrites every segment holding the events it deleted (see expungeDeletes).
+    merges.setForceMergeDeletesPctAllowed(0);
+    config.setMergePolicy(merges);
     IndexWriter writer = new IndexWriter(directory, config);
     try {
       return new HistoryIndex(path, directory, writer);
@@ -124,6 +129,23 @@ final class HistoryIndex implements Closeable {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * Rewrites every segment holding deleted events, so that a purged memory's history leaves the
+   * files at the next commit and {@link #reopenReaders}.
+   */
+  void expungeDeletes() throws IOException {
+    writer.forceMergeDeletes(true);
+  }
+
+  /** Reopens readers now, so that they let go of segments a purge rewrote. */
+  void reopenReaders() throws IOException {
+    synchronized (refreshing) {
+      long target = written;
+      searchers.maybeRefreshBlocking();
+      visible = Math.max(visible, target);
     }
   }
 

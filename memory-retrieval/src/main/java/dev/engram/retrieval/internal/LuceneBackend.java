@@ -486,8 +486,10 @@ public final class LuceneBackend implements MemoryBackend {
     try {
       commitLocked();
       index.expungeDeletes();
+      history.expungeDeletes();
       commitLocked();
       index.refresh();
+      history.reopenReaders();
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not yet remove purged text from the files of {}: {}", dir, e.getMessage(), e);
     }
