@@ -63,8 +63,9 @@ final class Chat {
   static final double QUESTION_MIN_COSINE = 0.44;
 
   /**
-   * For a question: how far below the best relevance an offered memory may be. On those pairs the
-   * answer leads the next unrelated fact by 0.12 to 0.4.
+   * For a question: how far below the best relevance an offered memory may be, as a share of the
+   * best. Relative, because a question that matches no word (ranked by meaning alone) has all its
+   * relevances on half the scale of one that does.
    */
   static final double QUESTION_RELEVANCE_GAP = 0.15;
 
@@ -241,7 +242,7 @@ final class Chat {
                 + " "
                 + e.memoryId()
                 + " "
-                + (e.after() == null ? "" : e.after().text()));
+                + (e.after() == null ? "" : Terminal.safe(e.after().text())));
       }
       if (!stored.pipeline().detail().isEmpty()) {
         out.println(
@@ -301,7 +302,7 @@ final class Chat {
                       : total + " memor" + (total == 1 ? "y" : "ies") + ", newest first:"));
           newest
               .descendingIterator()
-              .forEachRemaining(m -> out.println("  " + m.id() + "  " + m.text()));
+              .forEachRemaining(m -> out.println("  " + m.id() + "  " + Terminal.safe(m.text())));
         }
       }
       case "/forget" -> {
@@ -311,7 +312,7 @@ final class Chat {
           try {
             MemoryId id = Ids.resolve(store, owner, parts[1].strip());
             Memory m = store.delete(owner, id, "forgotten in chat");
-            out.println("forgotten: " + m.text());
+            out.println("forgotten: " + Terminal.safe(m.text()));
           } catch (IllegalArgumentException | dev.engram.MemoryNotFoundException e) {
             out.println("cannot forget: " + e.getMessage());
           }
@@ -349,7 +350,7 @@ final class Chat {
               Double cosine = h.explanation().signals().get("vector");
               return cosine != null
                   && cosine >= QUESTION_MIN_COSINE
-                  && h.explanation().relevance() >= best - QUESTION_RELEVANCE_GAP;
+                  && h.explanation().relevance() >= best * (1 - QUESTION_RELEVANCE_GAP);
             })
         .limit(QUESTION_MAX_OFFERED)
         .toList();
@@ -371,7 +372,7 @@ final class Chat {
     StringBuilder sb = new StringBuilder("memory: here is what I remember that may be relevant:");
     for (SearchHit h : facts) {
       sb.append("\n  - ")
-          .append(h.text())
+          .append(Terminal.safe(h.text()))
           .append(" (")
           .append(h.memory().observedAt().toString(), 0, 10)
           .append(')');

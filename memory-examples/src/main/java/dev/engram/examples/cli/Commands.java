@@ -315,7 +315,7 @@ final class Commands {
             "%-10s %s  %s%n",
             e.type(),
             e.memoryId(),
-            e.after() == null ? "" : e.after().text());
+            e.after() == null ? "" : Terminal.safe(e.after().text()));
       }
       switch (r.pipeline().status()) {
         case FELL_BACK ->
@@ -458,7 +458,8 @@ final class Commands {
           out.println("nothing found");
         } else {
           for (SearchHit h : hits) {
-            out.printf(Locale.ROOT, "%.3f  %s  %s%n", h.score(), h.memory().id(), h.text());
+            out.printf(
+                Locale.ROOT, "%.3f  %s  %s%n", h.score(), h.memory().id(), Terminal.safe(h.text()));
             if (h.explanation() != null) {
               out.println("       " + h.explanation());
             }
@@ -529,7 +530,7 @@ final class Commands {
                 m.tier().name().toLowerCase(Locale.ROOT),
                 m.status().name().toLowerCase(Locale.ROOT),
                 m.observedAt().toString().substring(0, 10),
-                m.text());
+                Terminal.safe(m.text()));
           }
           out.println(all.size() + " memor" + (all.size() == 1 ? "y" : "ies"));
         }
@@ -602,7 +603,7 @@ final class Commands {
         if (json.json) {
           out.println(MemoryCodec.toTree(m).toPrettyString());
         } else {
-          out.println(m.id() + "  " + m.text());
+          out.println(m.id() + "  " + Terminal.safe(m.text()));
           out.printf(
               Locale.ROOT,
               "  %s, %s, %s; importance %.2f, strength %.2f, recalled %d time%s%n",
@@ -665,12 +666,12 @@ final class Commands {
           if (e.before() != null
               && e.after() != null
               && !e.before().text().equals(e.after().text())) {
-            out.println("    before: " + e.before().text());
+            out.println("    before: " + Terminal.safe(e.before().text()));
           }
           if (e.after() != null) {
             out.println(
                 "    after:  "
-                    + e.after().text()
+                    + Terminal.safe(e.after().text())
                     + "  ["
                     + e.after().status().name().toLowerCase(Locale.ROOT)
                     + ", "
@@ -725,7 +726,7 @@ final class Commands {
         if (json.json) {
           out.println(MemoryCodec.toTree(m).toPrettyString());
         } else {
-          out.println("updated " + m.id() + ": " + m.text());
+          out.println("updated " + m.id() + ": " + Terminal.safe(m.text()));
         }
       }
       return 0;
@@ -764,7 +765,7 @@ final class Commands {
                   + " (engram restore "
                   + m.id().value().substring(0, Math.min(8, m.id().value().length()))
                   + " undoes it; engram purge erases it): "
-                  + m.text());
+                  + Terminal.safe(m.text()));
         }
       }
       return 0;
@@ -805,7 +806,7 @@ final class Commands {
                   + " ("
                   + m.status().name().toLowerCase(Locale.ROOT)
                   + "): "
-                  + m.text());
+                  + Terminal.safe(m.text()));
         }
       }
       return 0;

@@ -229,6 +229,7 @@ class CliTest {
             "stats",
             "maintain",
             "reindex",
+            "repair",
             "eval",
             "completion"),
         commands,
