@@ -21,9 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The candidate lists a backend supplies to recall: best first, no deeper than asked, every
- * candidate inside the query's filter and scope, lexical scores from the scope's own statistics;
- * and the ranking is recall's alone, so the same candidates rank identically over this backend and
- * the in-memory one.
+ * candidate inside the query's filter and scope, lexical scores from the scope's own statistics,
+ * and a vector list exactly when the backend declares vector search.
  */
 public abstract class CandidateContract extends StoreContract {
   private static final List<String> TEXTS =

@@ -127,9 +127,9 @@ public final class Cli {
         java.util.Map.entry("restore", () -> new Commands.Restore(this)),
         java.util.Map.entry("purge", () -> new Commands.Purge(this)),
         java.util.Map.entry("stats", () -> new Commands.Stats(this)),
-        java.util.Map.entry("maintain", () -> new Commands.Maintain(this)),
-        java.util.Map.entry("reindex", () -> new Commands.Reindex(this)),
-        java.util.Map.entry("repair", () -> new Commands.RepairCommand(this)),
+        java.util.Map.entry("maintain", () -> new StoreCommands.Maintain(this)),
+        java.util.Map.entry("reindex", () -> new StoreCommands.Reindex(this)),
+        java.util.Map.entry("repair", () -> new StoreCommands.RepairCommand(this)),
         java.util.Map.entry(
             "eval",
             () -> {
@@ -138,8 +138,8 @@ public final class Cli {
               eval.addSubcommand(new EvalCommands.LocomoQaCommand(this));
               return eval;
             }),
-        java.util.Map.entry("completion", Commands.Completion::new),
-        java.util.Map.entry("train-startup", () -> new Commands.Train(this)));
+        java.util.Map.entry("completion", StoreCommands.Completion::new),
+        java.util.Map.entry("train-startup", () -> new StoreCommands.Train(this)));
   }
 
   /** The whole command tree, over this CLI's streams and stores. */
