@@ -196,7 +196,8 @@ public final class Recall {
       admittedById.put(x.memory.id(), x);
       double finalScore = x.boosted + x.neighbour + x.reply;
       x.relevance = Math.max(0, Math.min(1, finalScore / attainable(x.memory)));
-      x.stale = isStale(x.memory);
+      // As of an earlier date a turn was not yet out of date.
+      x.stale = request.asOf() == null && isStale(x.memory);
       if (x.stale) {
         x.relevance *= settings.staleTurnFactor();
       }

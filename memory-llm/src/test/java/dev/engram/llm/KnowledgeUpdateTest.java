@@ -3,6 +3,8 @@ package dev.engram.llm;
 import static dev.engram.llm.ScriptedChatModel.isConsolidate;
 import static dev.engram.llm.ScriptedChatModel.isExtract;
 import static dev.engram.llm.ScriptedChatModel.user;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engram.AddRequest;
@@ -58,7 +60,8 @@ class KnowledgeUpdateTest {
   private static final Instant START = Instant.parse("2024-01-08T09:00:00Z");
 
   /**
-   * Issue 11's target: the current fact is rank 1, and no stale memory is in the top 3, in ≥ 90%.
+   * Issue 11's target: the current fact is rank 1 and no stale memory is in the top 3, both in the
+   * same scenario, in ≥ 90% of the scenarios.
    */
   private static final double TARGET = 0.9;
 
@@ -759,6 +762,28 @@ class KnowledgeUpdateTest {
   }
 
   private Outcome run(Scenario scenario, int index) {
+    return ingested(
+        scenario,
+        index,
+        (store, owner, misses) -> {
+          List<SearchHit> hits =
+              store.search(
+                  SearchRequest.builder(owner, scenario.query()).limit(10).explain(true).build());
+          Set<String> stale = stale(scenario, store, owner);
+          boolean first = !hits.isEmpty() && hits.get(0).text().equals(scenario.current());
+          boolean below = true;
+          for (int i = 0; i < Math.min(3, hits.size()); i++) {
+            below &= !stale.contains(hits.get(i).text());
+          }
+          return new Outcome(scenario, hits, stale, misses, first, below);
+        });
+  }
+
+  /**
+   * Runs a scenario's timeline through the pipeline into a fresh store, then {@code then} on it at
+   * the day after the last turn.
+   */
+  private <R> R ingested(Scenario scenario, int index, AfterIngest<R> then) {
     Scope owner = Scope.user("ku-" + index);
     ManualClock clock = new ManualClock(START);
     Script script = new Script();
@@ -796,18 +821,14 @@ class KnowledgeUpdateTest {
                 .build());
       }
       clock.set(START.plus(Duration.ofDays(last + 1)));
-
-      List<SearchHit> hits =
-          store.search(
-              SearchRequest.builder(owner, scenario.query()).limit(10).explain(true).build());
-      Set<String> stale = stale(scenario, store, owner);
-      boolean first = !hits.isEmpty() && hits.get(0).text().equals(scenario.current());
-      boolean below = true;
-      for (int i = 0; i < Math.min(3, hits.size()); i++) {
-        below &= !stale.contains(hits.get(i).text());
-      }
-      return new Outcome(scenario, hits, stale, script.misses, first, below);
+      return then.apply(store, owner, script.misses);
     }
+  }
+
+  /** What to do with a scenario's store once its timeline is in. */
+  @FunctionalInterface
+  interface AfterIngest<R> {
+    R apply(MemoryStore store, Scope owner, List<String> pipelineMisses);
   }
 
   private static Said at(int day, Said s) {
@@ -857,6 +878,32 @@ class KnowledgeUpdateTest {
   }
 
   @Test
+  void asOfADateBeforeTheMove_theOldFactRanksFirst_andItsTurnIsNotStale() {
+    Scenario moved =
+        scenarios().stream().filter(x -> x.name().equals("moved city")).findFirst().orElseThrow();
+    List<SearchHit> hits =
+        ingested(
+            moved,
+            0,
+            (store, owner, misses) ->
+                store.search(
+                    SearchRequest.builder(owner, moved.query())
+                        .asOf(START.plus(Duration.ofDays(30)))
+                        // The turns of day 0 have faded to the archive by now.
+                        .includeArchived(true)
+                        .limit(10)
+                        .explain(true)
+                        .build()));
+    assertFalse(hits.isEmpty(), "nothing found as of day 30");
+    assertEquals("Alice lives in Manchester", hits.get(0).text(), "as of day 30: " + hits);
+    for (SearchHit h : hits) {
+      assertFalse(
+          h.explanation().signals().containsKey("staleTurnFactor"),
+          "as of day 30 nothing was out of date yet: " + h + " " + h.explanation());
+    }
+  }
+
+  @Test
   void theCurrentFactRanksFirst_andNothingStaleInTheTopThree() {
     List<Scenario> scenarios = scenarios();
     assertTrue(scenarios.size() >= 30, "the issue asks for at least 30 scenarios");
@@ -892,7 +939,7 @@ class KnowledgeUpdateTest {
             Locale.ROOT,
             "; issue 11 target %.0f%%: %s",
             100 * TARGET,
-            first >= TARGET * n && below >= TARGET * n ? "met" : "not met");
+            both >= TARGET * n ? "met" : "not met");
     System.out.println(report + summary);
     assertTrue(first >= FLOOR_CURRENT_FIRST * n, summary + "\n" + report);
     assertTrue(below >= FLOOR_STALE_BELOW_TOP3 * n, summary + "\n" + report);

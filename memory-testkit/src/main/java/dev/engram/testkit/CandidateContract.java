@@ -5,17 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engram.AddRequest;
+import dev.engram.Engram;
 import dev.engram.backend.BackendCapability;
 import dev.engram.backend.Candidate;
 import dev.engram.backend.CandidateQuery;
 import dev.engram.backend.Candidates;
+import dev.engram.backend.ListQuery;
+import dev.engram.backend.MemoryBackend;
+import dev.engram.backend.WriteBatch;
 import dev.engram.filter.Filter;
+import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
 import dev.engram.recall.Admission;
+import dev.engram.recall.SearchHit;
+import dev.engram.recall.SearchRequest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +142,136 @@ public abstract class CandidateContract extends StoreContract {
           after.get(i).score(),
           1e-9,
           "another owner's data changed the score of " + before.get(i).memory().text());
+    }
+  }
+
+  @Test
+  void ranking_isRecallsAlone_theSameCandidatesRankAlikeOverAnyBackend() {
+    store.close();
+    Map<String, Candidates> recorded = new LinkedHashMap<>();
+    MemoryBackend under = newBackend(dir);
+    store = storeOver(new Recording(under, recorded));
+    addAll(ALICE, TEXTS);
+    clock.advance(Duration.ofDays(3));
+    Memory old = addOne(ALICE, "I drink rooibos in the evening");
+    store.invalidate(ALICE, old.id(), "switched to chamomile");
+    addOne(ALICE, "I drink chamomile in the evening");
+    addAll(BOB, List.of("Bob drinks green tea too"));
+    clock.advance(Duration.ofDays(1));
+    store.add(
+        AddRequest.builder(ALICE)
+            .message(Message.user("Which tea should I try next?").withName("Alice"))
+            .message(Message.assistant("A first-flush Darjeeling: light and floral."))
+            .message(Message.user("I bought a Darjeeling in Paris last year").withName("Alice"))
+            .infer(false)
+            .build());
+    clock.advance(Duration.ofHours(1));
+    List<String> queries =
+        List.of(
+            "which tea do I drink?",
+            "what do I drink in the evening",
+            "Darjeeling",
+            "what did I buy in Paris",
+            "bicycle");
+    Map<String, List<SearchHit>> expected = new LinkedHashMap<>();
+    for (String q : queries) {
+      expected.put(q, store.search(request(q)));
+    }
+    List<Memory> stored = listAll(ALICE, Filter.eq("status", "ACTIVE"));
+    stored = new ArrayList<>(stored);
+    stored.addAll(listAll(ALICE, Filter.ne("status", "ACTIVE")));
+    store.close();
+
+    store = storeOver(new ReplayBackend(stored, recorded, under.capabilities()));
+    for (String q : queries) {
+      List<SearchHit> want = expected.get(q);
+      List<SearchHit> got = store.search(request(q));
+      assertFalse(want.isEmpty(), "'" + q + "' found nothing on the backend under test");
+      assertEquals(
+          ids(want, SearchHit::memory),
+          ids(got, SearchHit::memory),
+          "'" + q + "' ranks differently over the same candidates: " + want + " vs " + got);
+      for (int i = 0; i < want.size(); i++) {
+        assertEquals(want.get(i).score(), got.get(i).score(), 1e-12, q + " #" + i);
+        assertEquals(want.get(i).explanation(), got.get(i).explanation(), q + " #" + i);
+      }
+    }
+  }
+
+  private dev.engram.MemoryStore storeOver(MemoryBackend b) {
+    backend = b;
+    return Engram.builder().backend(b).clock(clock).decay(decayPolicy()).maxTextBytes(1024).build();
+  }
+
+  private static SearchRequest request(String query) {
+    return SearchRequest.builder(ALICE, query).limit(10).explain(true).reinforce(false).build();
+  }
+
+  /** The backend under test, recording the candidate lists it answers, by query text. */
+  private static final class Recording implements MemoryBackend {
+    private final MemoryBackend delegate;
+    private final Map<String, Candidates> recorded;
+
+    Recording(MemoryBackend delegate, Map<String, Candidates> recorded) {
+      this.delegate = delegate;
+      this.recorded = recorded;
+    }
+
+    @Override
+    public List<HistoryEvent> apply(WriteBatch batch) {
+      return delegate.apply(batch);
+    }
+
+    @Override
+    public Optional<Memory> get(MemoryId id) {
+      return delegate.get(id);
+    }
+
+    @Override
+    public List<Memory> getAll(Collection<MemoryId> ids) {
+      return delegate.getAll(ids);
+    }
+
+    @Override
+    public List<Memory> list(ListQuery query) {
+      return delegate.list(query);
+    }
+
+    @Override
+    public long count(Filter filter) {
+      return delegate.count(filter);
+    }
+
+    @Override
+    public Candidates candidates(CandidateQuery query) {
+      Candidates c = delegate.candidates(query);
+      recorded.put(query.text(), c);
+      return c;
+    }
+
+    @Override
+    public List<HistoryEvent> history(MemoryId id) {
+      return delegate.history(id);
+    }
+
+    @Override
+    public List<HistoryEvent> history(Scope scope, long afterSequence, int limit) {
+      return delegate.history(scope, afterSequence, limit);
+    }
+
+    @Override
+    public long lastSequence() {
+      return delegate.lastSequence();
+    }
+
+    @Override
+    public Set<BackendCapability> capabilities() {
+      return delegate.capabilities();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
     }
   }
 

@@ -82,7 +82,7 @@ public abstract class ConcurrencyContract extends StoreContract {
       }
       start.countDown();
       for (Future<?> f : futures) {
-        f.get(120, TimeUnit.SECONDS);
+        f.get(600, TimeUnit.SECONDS);
       }
     } finally {
       pool.shutdownNow();
@@ -195,11 +195,11 @@ public abstract class ConcurrencyContract extends StoreContract {
               }));
       start.countDown();
       for (Future<?> f : writers) {
-        f.get(300, TimeUnit.SECONDS);
+        f.get(600, TimeUnit.SECONDS);
       }
       writing.set(false);
       for (Future<?> f : racers) {
-        f.get(300, TimeUnit.SECONDS);
+        f.get(600, TimeUnit.SECONDS);
       }
     } finally {
       writing.set(false);
@@ -249,7 +249,7 @@ public abstract class ConcurrencyContract extends StoreContract {
                 }));
       }
       for (Future<?> f : futures) {
-        f.get(120, TimeUnit.SECONDS);
+        f.get(600, TimeUnit.SECONDS);
       }
     } finally {
       pool.shutdownNow();
