@@ -98,20 +98,41 @@ public class Stores {
   }
 
   /**
-   * Opens an existing store to read it. When another process holds it (a chat, an application), a
-   * copy of what that process has acknowledged is read instead (see {@link Snapshot}), so {@code
-   * search}, {@code list}, {@code get}, {@code history} and {@code stats} work on a live store.
+   * Opens an existing store to read it. When another process holds it (a chat, an application), it
+   * is opened read-only instead ({@link EmbeddedMemory.BackendBuilder#openReadOnly}): no lock, no
+   * file changed, every write the other process had acknowledged is seen, and a search reinforces
+   * nothing. So {@code search}, {@code list}, {@code get}, {@code history} and {@code stats} work
+   * on a live store.
    */
   MemoryStore forReading(Options.Store where) {
     try {
       return existing(where);
     } catch (StoreLockedException locked) {
-      try {
-        return Snapshot.open(storeDir(where), copy -> open(copy, null));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      return openReadOnly(storeDir(where));
+    } catch (dev.engram.StoreIOException e) {
+      if (!cannotWrite(e)) {
+        throw e;
+      }
+      // A store on a read-only file system, or one this user may read but not write.
+      return openReadOnly(storeDir(where));
+    }
+  }
+
+  /** Whether opening failed because the store's files may not be written. */
+  private static boolean cannotWrite(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.nio.file.AccessDeniedException
+          || (t instanceof java.nio.file.FileSystemException f
+              && "Read-only file system".equalsIgnoreCase(f.getReason()))) {
+        return true;
       }
     }
+    return false;
+  }
+
+  /** Opens the store in {@code dir} read-only. */
+  MemoryStore openReadOnly(Path dir) {
+    return EmbeddedMemory.backend(dir).embedder(embedder).openReadOnly(Engram.builder());
   }
 
   /** Opens the store in {@code dir}; tests replace this to share one store. */
