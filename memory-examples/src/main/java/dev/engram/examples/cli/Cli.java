@@ -318,7 +318,12 @@ public final class Cli {
     }
     String what = fileSystemProblem(fs);
     String plain = fs.getMessage();
-    return message.contains(plain) ? message.replace(plain, what) : message + " (" + what + ")";
+    // The exception's own text is at the end of a message that wraps it, which may name the same
+    // path earlier ("cannot open the store at DIR: DIR").
+    int at = message.lastIndexOf(plain);
+    return at < 0
+        ? message + " (" + what + ")"
+        : message.substring(0, at) + what + message.substring(at + plain.length());
   }
 
   private static String fileSystemProblem(FileSystemException e) {

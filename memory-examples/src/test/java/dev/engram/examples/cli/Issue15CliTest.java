@@ -215,6 +215,20 @@ class Issue15CliTest {
                 "cannot open the store at " + store() + ": " + lock + ": Read-only file system",
                 new FileSystemException(lock.toString(), null, "Read-only file system"))));
 
+    assertEquals(
+        "cannot open the store at "
+            + store()
+            + ": permission denied: "
+            + store()
+            + " (check the permissions of "
+            + dir
+            + ")",
+        Cli.describe(
+            new StoreIOException(
+                "cannot open the store at " + store() + ": " + store(),
+                new AccessDeniedException(store().toString()))),
+        "the path named twice: only the exception's own text is replaced");
+
     // The whole path: a store that cannot be opened for want of permission.
     Stores denied =
         new Stores(Map.of()) {
