@@ -120,6 +120,22 @@ public final class SearchRequest {
     return queryVector == null ? null : queryVector.clone();
   }
 
+  /** A builder holding this request's settings, to derive another request from it. */
+  public Builder toBuilder() {
+    Builder b = new Builder(scope, query);
+    b.filter = filter;
+    b.limit = limit;
+    b.minScore = minScore;
+    b.explain = explain;
+    b.includeArchived = includeArchived;
+    b.asOf = asOf;
+    b.expandLinks = expandLinks;
+    b.reinforce = reinforce;
+    b.weights = weights;
+    b.queryVector = queryVector;
+    return b;
+  }
+
   /** Builds {@link SearchRequest}s. */
   public static final class Builder {
     private final Scope scope;

@@ -51,6 +51,20 @@ public final class EmbeddedMemory {
     return Engram.builder().backend(backend(dir).build()).build();
   }
 
+  /**
+   * Opens the existing store in {@code dir} read-only, with every default; see {@link
+   * BackendBuilder#openReadOnly(Engram.Builder)}.
+   *
+   * {@snippet :
+   * try (MemoryStore memory = EmbeddedMemory.openReadOnly(Path.of("memory"))) {
+   *   memory.search(Scope.user("alice"), "what should I not eat?").forEach(System.out::println);
+   * }
+   * }
+   */
+  public static MemoryStore openReadOnly(Path dir) {
+    return backend(dir).openReadOnly(Engram.builder());
+  }
+
   /** A builder for the backend of a store in {@code dir}. */
   public static BackendBuilder backend(Path dir) {
     return new BackendBuilder(dir);
@@ -218,6 +232,38 @@ public final class EmbeddedMemory {
           raw,
           quantizedVectors,
           passageFormat);
+    }
+
+    /**
+     * Opens the existing store read-only, with the settings of {@code store} (clock, decay, recall
+     * settings; its backend is replaced by this one, and a pipeline is never run). A read-only open
+     * takes no lock and changes no file, so it works while another process (an application, an
+     * {@code engram chat}) has the store open for writing, and on a read-only file system.
+     *
+     * <p><b>Freshness</b>: it sees the store as it was when it opened — the index's last commit
+     * plus every write acknowledged before the open began (read from the operation log, where each
+     * write is forced to disk before it is acknowledged) — and nothing written later; open it again
+     * to see more. Opening costs a replay of the writes since the writer's last commit (by default
+     * at most five seconds of writes).
+     *
+     * <p>Every change ({@code add}, {@code update}, {@code delete}, {@code purge}, {@code
+     * maintain}, …) throws {@link UnsupportedOperationException}, and a search reinforces nothing
+     * (as with {@code SearchRequest.Builder.reinforce(false)}).
+     *
+     * @throws dev.engram.StoreCorruptedException if the directory holds no store, or a damaged one
+     * @throws dev.engram.IncompatibleStoreException if the store was built with another model or
+     *     analyzer
+     */
+    public MemoryStore openReadOnly(Engram.Builder store) {
+      Objects.requireNonNull(store, "store must not be null");
+      ReindexTool.refuseIfInterrupted(dir);
+      LuceneBackend backend = LuceneBackend.openReadOnly(dir, options());
+      try {
+        return new ReadOnlyMemoryStore(store.backend(backend).build(), dir);
+      } catch (RuntimeException e) {
+        backend.close();
+        throw e;
+      }
     }
 
     /**

@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -268,12 +270,10 @@ public final class Cli {
       message = e.getMessage();
     } else if (e instanceof IllegalArgumentException
         || e instanceof IllegalStateException
-        || e instanceof EngramException) {
+        || e instanceof EngramException
+        || e instanceof IOException) {
       code = 1;
-      message = oneLine(e.getMessage());
-    } else if (e instanceof IOException io) {
-      code = 1;
-      message = describe(io);
+      message = describe(e);
     } else if (e instanceof UncheckedIOException u) {
       code = 1;
       message = describe(u.getCause());
@@ -300,16 +300,49 @@ public final class Cli {
     return line.length() <= 400 ? line : line.substring(0, 397) + "...";
   }
 
-  private static String describe(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such file: " + e.getMessage();
+  /**
+   * A failure's message, as the terminal shows it: one line, and a file-system error in its causes
+   * said as such ("permission denied: FILE", "read-only file system: FILE"); the JDK's own message
+   * for a denied access is only the file's name.
+   */
+  static String describe(Throwable e) {
+    String message = oneLine(e.getMessage());
+    FileSystemException fs = null;
+    for (Throwable t = e; t != null && fs == null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof FileSystemException f) {
+        fs = f;
+      }
     }
-    if (e instanceof AccessDeniedException) {
-      return "permission denied: " + e.getMessage();
+    if (fs == null || fs.getFile() == null) {
+      return message;
+    }
+    String what = fileSystemProblem(fs);
+    String plain = fs.getMessage();
+    // The exception's own text is at the end of a message that wraps it, which may name the same
+    // path earlier ("cannot open the store at DIR: DIR").
+    int at = message.lastIndexOf(plain);
+    return at < 0
+        ? message + " (" + what + ")"
+        : message.substring(0, at) + what + message.substring(at + plain.length());
+  }
+
+  private static String fileSystemProblem(FileSystemException e) {
+    String file = e.getFile();
+    if (e instanceof NoSuchFileException) {
+      return "no such file: " + file;
     }
     if (e instanceof FileAlreadyExistsException) {
-      return "already exists: " + e.getMessage();
+      return "already exists: " + file;
     }
-    return oneLine(e.getMessage());
+    if (e instanceof AccessDeniedException) {
+      Path parent = Path.of(file).getParent();
+      return "permission denied: "
+          + file
+          + (parent == null ? "" : " (check the permissions of " + parent + ")");
+    }
+    String reason = e.getReason();
+    return reason == null
+        ? e.getMessage()
+        : reason.toLowerCase(java.util.Locale.ROOT) + ": " + file;
   }
 }

@@ -414,7 +414,7 @@ final class Commands {
         throw new UsageException("search needs a query, e.g. engram search \"what do I drink?\"");
       }
       int max = limit == null ? 10 : whole("--limit", limit, 1, 1000);
-      Double min = minScore == null ? null : number("--min-score", minScore, -1e9, 1e9);
+      Double min = minScore == null ? null : number("--min-score", minScore, 0, 1);
       Scope scope = scope();
       String text = String.join(" ", query);
       SearchRequest.Builder b =

@@ -8,7 +8,10 @@ import dev.engram.Engram;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,18 +25,19 @@ final class Ingest {
 
   private Ingest() {}
 
-  /** Reads {@code file} ({@code -} for standard input). */
+  /**
+   * Reads {@code file} ({@code -} for standard input). Any file that is not a directory is read as
+   * a stream, so pipes ({@code --file <(grep tea notes.txt)}), {@code /dev/stdin} and {@code
+   * /dev/null} (empty input) work as users expect. Every problem is a {@link UsageException} naming
+   * {@code --file}: nothing has been stored yet.
+   */
   static List<String> read(String file, InputStream stdin) throws IOException {
-    String name = file.equals("-") ? "stdin" : file;
+    String name = file.equals("-") ? "--file - (standard input)" : "--file " + file;
     String content;
     if (file.equals("-")) {
       content = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
     } else {
-      Path p = Path.of(file);
-      if (!Files.isRegularFile(p)) {
-        throw new IllegalArgumentException("no such file: " + file);
-      }
-      content = Files.readString(p, StandardCharsets.UTF_8);
+      content = readFile(file);
     }
     List<String> entries = new ArrayList<>();
     List<String> where = new ArrayList<>();
@@ -43,7 +47,7 @@ final class Ingest {
         root = JSON.readTree(content);
       } catch (JsonProcessingException e) {
         JsonLocation at = e.getLocation();
-        throw new IllegalArgumentException(
+        throw new UsageException(
             name
                 + " is not valid JSON: "
                 + e.getOriginalMessage()
@@ -56,7 +60,7 @@ final class Ingest {
         i++;
         JsonNode text = n.isObject() ? n.path("text") : n;
         if (!text.isTextual() || text.asText().isBlank()) {
-          throw new IllegalArgumentException(
+          throw new UsageException(
               name
                   + " entry "
                   + i
@@ -76,13 +80,13 @@ final class Ingest {
       }
     }
     if (entries.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new UsageException(
           name + " has no memories: expected one per line or a JSON list of strings");
     }
     for (int i = 0; i < entries.size(); i++) {
       int bytes = entries.get(i).getBytes(StandardCharsets.UTF_8).length;
       if (bytes > Engram.Builder.DEFAULT_MAX_TEXT_BYTES) {
-        throw new IllegalArgumentException(
+        throw new UsageException(
             name
                 + " "
                 + where.get(i)
@@ -94,5 +98,25 @@ final class Ingest {
       }
     }
     return entries;
+  }
+
+  private static String readFile(String file) throws IOException {
+    Path p = Path.of(file);
+    if (Files.isDirectory(p)) {
+      throw new UsageException(
+          "--file "
+              + file
+              + " is a directory; give a file with one memory per line or a JSON list of strings");
+    }
+    try {
+      return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new UsageException("--file " + file + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new UsageException("--file " + file + ": permission denied");
+    } catch (FileSystemException e) {
+      throw new UsageException(
+          "--file " + file + ": " + (e.getReason() == null ? "cannot be read" : e.getReason()));
+    }
   }
 }

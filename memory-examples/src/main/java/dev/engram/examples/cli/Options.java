@@ -59,6 +59,22 @@ final class Options {
             "the model (default $ENGRAM_MODEL, else gpt-4o-mini / llama3.1); the OpenAI API key"
                 + " is read from $OPENAI_API_KEY only")
     String model;
+
+    @Option(
+        names = "--llm-timeout",
+        paramLabel = "SECONDS",
+        description =
+            "how long to wait for each answer of the LLM, 0.1 to 3600 seconds (default 60 for"
+                + " openai, 120 for ollama)")
+    String timeout;
+
+    @Option(
+        names = "--llm-retries",
+        paramLabel = "N",
+        description =
+            "how often a call that timed out or got HTTP 5xx or 429 is tried again, 0 to 5"
+                + " (default 1)")
+    String retries;
   }
 
   /** Machine-readable output. */

@@ -16,22 +16,25 @@ import java.net.http.HttpTimeoutException;
 import java.util.Set;
 
 /**
- * The command line's LLM client: retries a server error once itself (the langchain4j client is
- * built without retries, so its retry warnings and stack traces never reach the terminal), and
- * turns every failure into one sentence naming the endpoint and what went wrong: "cannot reach
- * http://127.0.0.1:9/v1: connection refused", "the LLM at … answered HTTP 500 twice".
+ * The command line's LLM client: retries a server error itself, once unless {@code --llm-retries}
+ * says otherwise (the langchain4j client is built without retries, so its retry warnings and stack
+ * traces never reach the terminal), and turns every failure into one sentence naming the endpoint
+ * and what went wrong: "cannot reach http://127.0.0.1:9/v1: connection refused", "the LLM at …
+ * answered HTTP 500 twice".
  */
 final class ReportingChatModel implements ChatModel {
-  /** How often a call is tried when the server answers 5xx or 429, or does not answer in time. */
-  static final int ATTEMPTS = 2;
-
   private final ChatModel delegate;
   private final String endpoint;
+
+  /** How often a call is tried when the server answers 5xx or 429, or does not answer in time. */
+  private final int attempts;
+
   private volatile String lastFailure;
 
-  ReportingChatModel(ChatModel delegate, String endpoint) {
+  ReportingChatModel(ChatModel delegate, String endpoint, int attempts) {
     this.delegate = delegate;
     this.endpoint = endpoint;
+    this.attempts = attempts;
   }
 
   /** A failed call, described in one line. */
@@ -46,7 +49,7 @@ final class ReportingChatModel implements ChatModel {
   @Override
   public ChatResponse chat(ChatRequest request) {
     RuntimeException last = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    for (int attempt = 1; attempt <= attempts; attempt++) {
       try {
         return delegate.chat(request);
       } catch (RuntimeException e) {
@@ -56,7 +59,7 @@ final class ReportingChatModel implements ChatModel {
         }
       }
     }
-    throw failed(describe(last, ATTEMPTS), last);
+    throw failed(describe(last, attempts), last);
   }
 
   private LlmFailure failed(String message, RuntimeException cause) {

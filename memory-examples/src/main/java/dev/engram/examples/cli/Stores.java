@@ -49,9 +49,20 @@ public class Stores {
   /** A store and what it is, for reports. */
   record Opened(MemoryStore store, String description) {}
 
-  /** The store directory: {@code --store}, else {@code $ENGRAM_STORE}, else {@code ./.engram}. */
+  /**
+   * The store directory: {@code --store}, else {@code $ENGRAM_STORE}, else {@code ./.engram}. An
+   * empty {@code --store} is an error (it would name the working directory); an empty {@code
+   * $ENGRAM_STORE} counts as unset, as shells treat empty variables.
+   */
   Path storeDir(Options.Store s) {
-    return Path.of(s.store != null ? s.store : env.getOrDefault("ENGRAM_STORE", ".engram"));
+    if (s.store != null && s.store.isBlank()) {
+      throw new UsageException(
+          "--store is empty; give the store's directory, or leave --store out for $ENGRAM_STORE,"
+              + " else ./.engram");
+    }
+    String fromEnv = env.get("ENGRAM_STORE");
+    return Path.of(
+        s.store != null ? s.store : fromEnv != null && !fromEnv.isBlank() ? fromEnv : ".engram");
   }
 
   /** The user id: {@code --user}, else {@code $ENGRAM_USER}, else {@code me}. */
@@ -87,20 +98,41 @@ public class Stores {
   }
 
   /**
-   * Opens an existing store to read it. When another process holds it (a chat, an application), a
-   * copy of what that process has acknowledged is read instead (see {@link Snapshot}), so {@code
-   * search}, {@code list}, {@code get}, {@code history} and {@code stats} work on a live store.
+   * Opens an existing store to read it. When another process holds it (a chat, an application), it
+   * is opened read-only instead ({@link EmbeddedMemory.BackendBuilder#openReadOnly}): no lock, no
+   * file changed, every write the other process had acknowledged is seen, and a search reinforces
+   * nothing. So {@code search}, {@code list}, {@code get}, {@code history} and {@code stats} work
+   * on a live store.
    */
   MemoryStore forReading(Options.Store where) {
     try {
       return existing(where);
     } catch (StoreLockedException locked) {
-      try {
-        return Snapshot.open(storeDir(where), copy -> open(copy, null));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      return openReadOnly(storeDir(where));
+    } catch (dev.engram.StoreIOException e) {
+      if (!cannotWrite(e)) {
+        throw e;
+      }
+      // A store on a read-only file system, or one this user may read but not write.
+      return openReadOnly(storeDir(where));
+    }
+  }
+
+  /** Whether opening failed because the store's files may not be written. */
+  private static boolean cannotWrite(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.nio.file.AccessDeniedException
+          || (t instanceof java.nio.file.FileSystemException f
+              && "Read-only file system".equalsIgnoreCase(f.getReason()))) {
+        return true;
       }
     }
+    return false;
+  }
+
+  /** Opens the store in {@code dir} read-only. */
+  MemoryStore openReadOnly(Path dir) {
+    return EmbeddedMemory.backend(dir).embedder(embedder).openReadOnly(Engram.builder());
   }
 
   /** Opens the store in {@code dir}; tests replace this to share one store. */
@@ -117,6 +149,11 @@ public class Stores {
   static void requireStore(Path dir, String from) {
     if (Files.isRegularFile(dir.resolve(STORE_MARKER))) {
       return;
+    }
+    if (Files.isDirectory(dir) && !(Files.isReadable(dir) && Files.isExecutable(dir))) {
+      throw new UsageException(
+          (from.equals("--store") ? "--store " + dir : dir + " (from " + from + ")")
+              + ": permission denied");
     }
     if (!Files.exists(dir) || isEmptyDirectory(dir)) {
       throw new UsageException(
@@ -201,12 +238,19 @@ public class Stores {
               + raw
               + "'");
     }
-    if (kind.equals("none") && (a.model != null || a.baseUrl != null)) {
-      throw new UsageException(
-          "--"
-              + (a.model != null ? "model" : "base-url")
-              + " needs an LLM: add --llm openai or"
-              + " --llm ollama (or set $ENGRAM_LLM)");
+    if (kind.equals("none")) {
+      String needless =
+          a.model != null
+              ? "--model"
+              : a.baseUrl != null
+                  ? "--base-url"
+                  : a.timeout != null
+                      ? "--llm-timeout"
+                      : a.retries != null ? "--llm-retries" : null;
+      if (needless != null) {
+        throw new UsageException(
+            needless + " needs an LLM: add --llm openai or --llm ollama (or set $ENGRAM_LLM)");
+      }
     }
     return kind;
   }
@@ -232,15 +276,20 @@ public class Stores {
    * do not retry: {@link ReportingChatModel} does, and reports a failure in one line.
    */
   ChatModel chatModel(Options.Llm a, String modelName) {
+    String kind = llmKind(a);
+    // Every option is checked before anything is called or written.
+    String url = kind.equals("none") ? null : baseUrl(a, kind);
+    Duration timeout =
+        a.timeout == null
+            ? Duration.ofSeconds(kind.equals("ollama") ? 120 : 60)
+            : Duration.ofMillis(
+                Math.round(1000 * Commands.number("--llm-timeout", a.timeout, 0.1, 3600)));
+    int attempts = 1 + (a.retries == null ? 1 : Commands.whole("--llm-retries", a.retries, 0, 5));
     if (models != null) {
       return models.apply(a);
     }
-    return switch (llmKind(a)) {
+    return switch (kind) {
       case "openai" -> {
-        String url =
-            a.baseUrl != null
-                ? a.baseUrl
-                : env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1");
         String key = env.get("OPENAI_API_KEY");
         if (key == null || key.isBlank()) {
           throw new IllegalArgumentException(
@@ -253,30 +302,57 @@ public class Stores {
                 .modelName(modelName)
                 .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
                 .strictJsonSchema(true)
-                .timeout(Duration.ofSeconds(60))
+                .timeout(timeout)
                 .maxRetries(0)
                 .build(),
-            url);
+            url,
+            attempts);
       }
-      case "ollama" -> {
-        String url =
-            a.baseUrl != null
-                ? a.baseUrl
-                : env.getOrDefault("OLLAMA_BASE_URL", "http://localhost:11434");
-        yield new ReportingChatModel(
-            OllamaChatModel.builder()
-                .baseUrl(url)
-                .modelName(modelName)
-                .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
-                .timeout(Duration.ofSeconds(120))
-                .maxRetries(0)
-                .build(),
-            url);
-      }
+      case "ollama" ->
+          new ReportingChatModel(
+              OllamaChatModel.builder()
+                  .baseUrl(url)
+                  .modelName(modelName)
+                  .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
+                  .timeout(timeout)
+                  .maxRetries(0)
+                  .build(),
+              url,
+              attempts);
       default ->
           throw new UsageException(
               "this needs an LLM: add --llm openai or --llm ollama (or set $ENGRAM_LLM)");
     };
+  }
+
+  /**
+   * The endpoint: {@code --base-url}, else the provider's variable, else its default; checked to be
+   * an http(s) URL with a host, so a typo is one line before any call (the client would fail on
+   * each call, retried, and the text would be stored without the pipeline).
+   */
+  private String baseUrl(Options.Llm a, String kind) {
+    boolean openAi = kind.equals("openai");
+    String variable = openAi ? "OPENAI_BASE_URL" : "OLLAMA_BASE_URL";
+    String from = a.baseUrl != null ? "--base-url" : "$" + variable;
+    String url =
+        a.baseUrl != null
+            ? a.baseUrl
+            : env.getOrDefault(
+                variable, openAi ? "https://api.openai.com/v1" : "http://localhost:11434");
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url.strip());
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null
+        || uri.getScheme() == null
+        || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+        || uri.getHost() == null) {
+      throw new UsageException(
+          from + " must be an http:// or https:// URL with a host, got '" + url + "'");
+    }
+    return url.strip();
   }
 
   /**

@@ -615,15 +615,16 @@ class CliTest {
     Path broken = dir.resolve("broken.json");
     Files.writeString(broken, "[\"one\",\n  oops]");
     Run bad = run("add", "--store", store(), "--file", broken.toString());
-    assertEquals(1, bad.code());
-    assertTrue(bad.err().startsWith("engram: " + broken + " is not valid JSON: "), bad.err());
+    assertEquals(2, bad.code());
+    assertTrue(
+        bad.err().startsWith("engram: --file " + broken + " is not valid JSON: "), bad.err());
     assertTrue(bad.err().contains("(line 2, column"), bad.err());
     assertEquals(1, bad.err().lines().count(), bad.err());
 
     Path tooLong = dir.resolve("long.txt");
     Files.writeString(tooLong, "fine\n" + "x".repeat(40_000) + "\n");
     Run refused = run("add", "--store", store(), "--file", tooLong.toString());
-    assertEquals(1, refused.code());
+    assertEquals(2, refused.code());
     assertTrue(refused.err().contains("line 2 is 40000 bytes"), refused.err());
     assertFalse(run("list", "--store", store()).out().contains("fine"), "nothing was stored");
     assertEquals("", r.err(), "no progress bar when no one watches (tests run without a terminal)");

@@ -53,6 +53,12 @@ class SharedReadTest {
   @Test
   void searchListAndStats_readAStoreAnotherProcessIsWriting() throws Exception {
     String store = dir.resolve("store").toString();
+    // Written and committed before the writer starts: its history is in the history index.
+    Run added = run("add", "--store", store, "I was born in Lisbon");
+    assertEquals(0, added.code(), added.err());
+    java.util.regex.Matcher id =
+        java.util.regex.Pattern.compile("ADD +([0-9a-f-]{36})").matcher(added.out());
+    assertTrue(id.find(), added.out());
     List<Path> before = copies();
     Process writer =
         new ProcessBuilder(
@@ -98,7 +104,14 @@ class SharedReadTest {
       awaitListed(lines, "I keep bees on my balcony");
       Run stats = run("stats", "--store", store, "--json");
       assertEquals(0, stats.code(), stats.err());
-      assertTrue(stats.out().contains("\"total\" : 2"), stats.out());
+      assertTrue(stats.out().contains("\"total\" : 3"), stats.out());
+
+      Run history = run("history", "--store", store, id.group(1));
+      assertEquals(0, history.code(), history.err());
+      assertTrue(history.out().contains("I was born in Lisbon"), history.out());
+      Run get = run("get", "--store", store, id.group(1).substring(0, 8));
+      assertEquals(0, get.code(), get.err());
+      assertTrue(get.out().contains("I was born in Lisbon"), get.out());
 
       Run forget = run("forget", "--store", store, "abcd");
       assertEquals(1, forget.code(), "a write still needs the store to itself");

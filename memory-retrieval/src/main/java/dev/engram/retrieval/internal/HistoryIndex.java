@@ -48,16 +48,22 @@ final class HistoryIndex implements Closeable {
   }
 
   /** Opens the history index, creating it if the store has none yet (new, or made before it). */
-  static HistoryIndex open(Path path, Directory directory) throws IOException {
+  static HistoryIndex open(Path path, Directory directory, boolean readOnly) throws IOException {
     IndexWriterConfig config = new IndexWriterConfig();
     config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
     config.setCommitOnClose(false);
     config.setRAMBufferSizeMB(16);
     config.setMaxFullFlushMergeWaitMillis(0);
-    TieredMergePolicy merges = new TieredMergePolicy();
-    // A purge rewrites every segment holding the events it deleted (see expungeDeletes).
-    merges.setForceMergeDeletesPctAllowed(0);
-    config.setMergePolicy(merges);
+    if (readOnly) {
+      // On a ReadOnlyOverlayDirectory (or in memory): nothing merged, deleted or committed.
+      config.setMergePolicy(org.apache.lucene.index.NoMergePolicy.INSTANCE);
+      config.setIndexDeletionPolicy(org.apache.lucene.index.NoDeletionPolicy.INSTANCE);
+    } else {
+      TieredMergePolicy merges = new TieredMergePolicy();
+      // A purge rewrites every segment holding the events it deleted (see expungeDeletes).
+      merges.setForceMergeDeletesPctAllowed(0);
+      config.setMergePolicy(merges);
+    }
     IndexWriter writer = new IndexWriter(directory, config);
     try {
       return new HistoryIndex(path, directory, writer);

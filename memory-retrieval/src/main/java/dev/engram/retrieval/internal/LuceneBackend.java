@@ -120,6 +120,7 @@ public final class LuceneBackend implements MemoryBackend {
   private final TextComposer composer;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ScheduledExecutorService committer;
+  private final boolean readOnly;
   private long lastSequence;
   private boolean dirty;
   private volatile String failure;
@@ -128,15 +129,70 @@ public final class LuceneBackend implements MemoryBackend {
   /** Opens (creating if needed) the store in {@code dir}. */
   public static LuceneBackend open(Path dir, Options options) {
     try {
-      return new LuceneBackend(dir, options);
+      return new LuceneBackend(dir, options, false);
     } catch (IOException e) {
       throw new StoreIOException("cannot open the store at " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private LuceneBackend(Path dir, Options options) throws IOException {
+  /** How often a read-only open starts again because the writing process committed meanwhile. */
+  private static final int READ_ONLY_ATTEMPTS = 10;
+
+  /**
+   * Opens the store in {@code dir} read-only: without its lock, so while another process writes it,
+   * and without changing any file. The index and the history index are opened at their last commit
+   * through a {@link ReadOnlyOverlayDirectory}, and the operation log after that commit (the writes
+   * acknowledged since, each forced to disk before it was acknowledged) is replayed into memory. So
+   * the open sees every write acknowledged before it began, and none made after; if the writer
+   * commits while the log is read (which trims the log), the open starts again.
+   *
+   * @throws dev.engram.StoreCorruptedException if the directory holds no store, or a damaged one
+   * @throws dev.engram.IncompatibleStoreException if the store was built differently
+   */
+  public static LuceneBackend openReadOnly(Path dir, Options options) {
+    IOException last = null;
+    for (int attempt = 1; attempt <= READ_ONLY_ATTEMPTS; attempt++) {
+      long before = lastCommit(dir);
+      LuceneBackend opened;
+      try {
+        opened = new LuceneBackend(dir, options, true);
+      } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+        last = e; // a commit of the writer removed a file we were about to read: again
+        continue;
+      } catch (IOException e) {
+        throw new StoreIOException(
+            "cannot open the store at " + dir + " read-only: " + e.getMessage(), e);
+      }
+      if (lastCommit(dir) == before) {
+        return opened;
+      }
+      opened.close();
+    }
+    throw new StoreIOException(
+        "cannot open the store at "
+            + dir
+            + " read-only: the process writing it committed during each of "
+            + READ_ONLY_ATTEMPTS
+            + " attempts"
+            + (last == null ? "" : " (" + last.getMessage() + ")")
+            + "; try again",
+        last);
+  }
+
+  /** The generation of the index's last commit, or -1 if it cannot be listed. */
+  private static long lastCommit(Path dir) {
+    try (var files = java.nio.file.Files.list(dir.resolve("index"))) {
+      return org.apache.lucene.index.SegmentInfos.getLastCommitGeneration(
+          files.map(p -> p.getFileName().toString()).toArray(String[]::new));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private LuceneBackend(Path dir, Options options, boolean readOnly) throws IOException {
     this.dir = dir;
     this.options = options;
+    this.readOnly = readOnly;
     this.embedder = options.embedder();
     this.composer = new TextComposer(options.passageFormat());
     this.candidates = new LuceneCandidates(options.retrieval(), options.analyzer(), embedder);
@@ -147,7 +203,10 @@ public final class LuceneBackend implements MemoryBackend {
             embedder == null ? 0 : embedder.dimension(),
             options.analyzerName(),
             options.passageFormat().name());
-    this.store = StoreDirectory.open(dir, wanted, options.raw());
+    this.store =
+        readOnly
+            ? StoreDirectory.openReadOnly(dir, wanted)
+            : StoreDirectory.open(dir, wanted, options.raw());
     LuceneIndex openedIndex = null;
     OpenedHistory openedHistory = null;
     OperationLog openedLog = null;
@@ -156,10 +215,11 @@ public final class LuceneBackend implements MemoryBackend {
       openedIndex =
           LuceneIndex.open(
               store.index(),
-              options.directories().apply(store.index()),
+              directory(store.index()),
               options.analyzer(),
               store.isNew(),
-              options.quantizedVectors());
+              options.quantizedVectors(),
+              readOnly);
       openedHistory = openHistory(openedIndex);
       boolean migrated = openedHistory.migrated();
       Map<String, String> committed = openedIndex.commitData();
@@ -167,7 +227,8 @@ public final class LuceneBackend implements MemoryBackend {
       lastSequence = Long.parseLong(committed.getOrDefault(COMMIT_SEQUENCE, "0"));
       List<OperationLog.Entry> replay = new ArrayList<>();
       openedLog =
-          OperationLog.open(store.log(), fromGeneration, options.fileOps(), options.raw(), replay);
+          OperationLog.open(
+              store.log(), fromGeneration, options.fileOps(), options.raw() || readOnly, replay);
       this.index = openedIndex;
       this.history = openedHistory.index();
       this.log = openedLog;
@@ -175,7 +236,7 @@ public final class LuceneBackend implements MemoryBackend {
         replay(e);
       }
       index.refresh(); // readers opened before the replay would not see it
-      if (!options.raw() && (!replay.isEmpty() || store.isNew() || migrated)) {
+      if (!options.raw() && !readOnly && (!replay.isEmpty() || store.isNew() || migrated)) {
         if (!replay.isEmpty()) {
           LOG.info("recovered {} operation(s) from the log of {}", replay.size(), dir);
         }
@@ -194,6 +255,10 @@ public final class LuceneBackend implements MemoryBackend {
         closeQuietly(openedLog, openedHistory == null ? null : openedHistory.index(), openedIndex);
         store.close();
       }
+    }
+    if (readOnly) {
+      committer = null; // nothing to commit
+      return;
     }
     long ms = options.commitInterval().toMillis();
     committer =
@@ -216,10 +281,10 @@ public final class LuceneBackend implements MemoryBackend {
   private OpenedHistory openHistory(LuceneIndex memories) throws IOException {
     Path path = store.dir.resolve(StoreDirectory.HISTORY);
     Directory directory =
-        options.raw() && !java.nio.file.Files.isDirectory(path)
+        (options.raw() || readOnly) && !java.nio.file.Files.isDirectory(path)
             ? new org.apache.lucene.store.ByteBuffersDirectory()
-            : options.directories().apply(path);
-    HistoryIndex h = HistoryIndex.open(path, directory);
+            : directory(path);
+    HistoryIndex h = HistoryIndex.open(path, directory, readOnly);
     try {
       IndexSearcher s = memories.acquireAsIs();
       boolean moved;
@@ -228,14 +293,36 @@ public final class LuceneBackend implements MemoryBackend {
       } finally {
         memories.release(s);
       }
-      if (moved && !options.raw()) {
+      boolean commit = moved && !options.raw() && !readOnly;
+      if (commit) {
         h.commit();
         memories.writer.deleteDocuments(LuceneIndex.EVENTS);
       }
-      return new OpenedHistory(h, moved && !options.raw());
+      return new OpenedHistory(h, commit);
     } catch (IOException | RuntimeException e) {
       closeQuietly(h);
       throw e;
+    }
+  }
+
+  /** An index directory: on disk, or read through an overlay that keeps every change in memory. */
+  private Directory directory(Path path) {
+    Directory disk = options.directories().apply(path);
+    return readOnly ? new ReadOnlyOverlayDirectory(disk) : disk;
+  }
+
+  /** Whether this backend was opened read-only ({@link #openReadOnly}). */
+  public boolean readOnly() {
+    return readOnly;
+  }
+
+  private void refuseIfReadOnly() {
+    if (readOnly) {
+      throw new UnsupportedOperationException(
+          "the store at "
+              + dir
+              + " is open read-only: it cannot be changed; open it for writing once no other"
+              + " process holds it");
     }
   }
 
@@ -270,6 +357,7 @@ public final class LuceneBackend implements MemoryBackend {
    */
   @Override
   public List<HistoryEvent> apply(WriteBatch batch) {
+    refuseIfReadOnly();
     boolean interrupted = Thread.interrupted();
     try {
       return applyBatch(batch.purges(), batch.upserts(), batch.events(), true);
@@ -439,6 +527,7 @@ public final class LuceneBackend implements MemoryBackend {
    * without renumbering.
    */
   public void importRecords(List<Memory> memories, List<HistoryEvent> events) {
+    refuseIfReadOnly();
     try {
       applyBatch(List.of(), memories, events, false);
     } catch (StoreIOException e) {
@@ -509,6 +598,7 @@ public final class LuceneBackend implements MemoryBackend {
 
   /** Commits now (tests and tools; the backend commits on its own schedule otherwise). */
   public void commit() {
+    refuseIfReadOnly();
     writeLock.lock();
     try {
       checkUsable();
@@ -814,17 +904,19 @@ public final class LuceneBackend implements MemoryBackend {
       return () -> {};
     }
     // Let a running periodic commit finish: interrupting it would close the log's channel.
-    committer.shutdown();
-    try {
-      if (!committer.awaitTermination(30, TimeUnit.SECONDS)) {
-        LOG.warn("a periodic commit of {} is still running; closing anyway", dir);
+    if (committer != null) {
+      committer.shutdown();
+      try {
+        if (!committer.awaitTermination(30, TimeUnit.SECONDS)) {
+          LOG.warn("a periodic commit of {} is still running; closing anyway", dir);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     writeLock.lock();
     try {
-      if (failure == null && dirty && !options.raw()) {
+      if (failure == null && dirty && !options.raw() && !readOnly) {
         try {
           commitLocked();
         } catch (IOException | RuntimeException e) {

@@ -114,9 +114,15 @@ final class LuceneIndex implements Closeable {
       Directory directory,
       org.apache.lucene.analysis.Analyzer analyzer,
       boolean create,
-      boolean quantized)
+      boolean quantized,
+      boolean readOnly)
       throws IOException {
     IndexWriterConfig config = new IndexWriterConfig(analyzer);
+    if (readOnly) {
+      // On a ReadOnlyOverlayDirectory: nothing is merged or deleted, commits are never made.
+      config.setMergePolicy(org.apache.lucene.index.NoMergePolicy.INSTANCE);
+      config.setIndexDeletionPolicy(org.apache.lucene.index.NoDeletionPolicy.INSTANCE);
+    }
     if (quantized) {
       config.setCodec(QUANTIZED);
     }
@@ -127,7 +133,9 @@ final class LuceneIndex implements Closeable {
         create ? IndexWriterConfig.OpenMode.CREATE_OR_APPEND : IndexWriterConfig.OpenMode.APPEND);
     config.setCommitOnClose(false);
     config.setRAMBufferSizeMB(64);
-    config.setMergePolicy(searchMergePolicy());
+    if (!readOnly) {
+      config.setMergePolicy(searchMergePolicy());
+    }
     // A refresh may otherwise wait up to 500 ms for small-segment merges, on the caller's thread.
     config.setMaxFullFlushMergeWaitMillis(0);
     if (config.getMergePolicy() instanceof TieredMergePolicy tiered) {

@@ -98,6 +98,23 @@ final class StoreDirectory implements Closeable {
     }
   }
 
+  /**
+   * Checks {@code dir} for a read-only open, taking no lock and creating nothing: it must hold a
+   * store built as {@code wanted} says.
+   *
+   * @throws StoreCorruptedException if the directory holds no store
+   * @throws dev.engram.IncompatibleStoreException if the store was built differently
+   */
+  static StoreDirectory openReadOnly(Path dir, StoreMeta wanted) {
+    StoreMeta existing = Files.isDirectory(dir) ? StoreMeta.read(dir) : null;
+    if (existing == null) {
+      throw new StoreCorruptedException(
+          dir + " is not an Engram store (no " + StoreMeta.FILE + ")", null);
+    }
+    existing.checkCompatible(wanted, dir);
+    return new StoreDirectory(dir, existing, wanted, null, null);
+  }
+
   /** Whether the directory is a store being created (no {@code engram.json} yet). */
   boolean isNew() {
     return existing == null;
@@ -178,6 +195,9 @@ final class StoreDirectory implements Closeable {
   /** Releases the lock. */
   @Override
   public void close() {
+    if (lock == null) {
+      return; // opened read-only: nothing held
+    }
     try {
       if (lock.isValid()) {
         lock.release();
