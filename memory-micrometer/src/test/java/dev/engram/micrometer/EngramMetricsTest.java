@@ -168,4 +168,28 @@ class EngramMetricsTest {
     assertEquals(0, counter(LlmCallMetrics.FAILURES, "stage", "consolidate"));
     store.close();
   }
+
+  @Test
+  void docSample_metersAStoreAndItsPipeline() {
+    ChatModel chatModel = new BrokenModel();
+    // docs/metrics.md
+    MemoryStore store =
+        Engram.builder()
+            .pipeline(
+                LlmPipeline.builder(chatModel)
+                    .listener(LlmCallMetrics.of(registry, Tags.of("store", "assistant")))
+                    .build())
+            .observer(EngramMetrics.of(registry, Tags.of("store", "assistant")))
+            .build();
+    // end
+    store.add(ALICE, "I moved to Porto");
+    assertEquals(
+        1,
+        registry
+            .get(EngramMetrics.ADD)
+            .tags("store", "assistant", "outcome", "fell_back")
+            .timer()
+            .count());
+    store.close();
+  }
 }
