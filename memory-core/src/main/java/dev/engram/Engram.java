@@ -6,6 +6,7 @@ import dev.engram.decay.RankingWeights;
 import dev.engram.embed.Embedder;
 import dev.engram.internal.DefaultMemoryStore;
 import dev.engram.internal.InMemoryBackend;
+import dev.engram.observe.StoreObserver;
 import dev.engram.pipeline.MemoryPipeline;
 import dev.engram.recall.RecallSettings;
 import java.time.Duration;
@@ -62,6 +63,7 @@ public final class Engram {
     private Boolean inferByDefault;
     private Duration maintenanceInterval;
     private Duration consolidateIdleSessions;
+    private StoreObserver observer = StoreObserver.NONE;
 
     private Builder() {}
 
@@ -216,6 +218,15 @@ public final class Engram {
     }
 
     /**
+     * Tells {@code observer} of every add, consolidate and search, and gives it the store's size
+     * (memory-micrometer's {@code EngramMetrics} turns them into meters); default none.
+     */
+    public Builder observer(StoreObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer must not be null");
+      return this;
+    }
+
+    /**
      * Builds the store.
      *
      * @throws IllegalArgumentException if both a backend and an embedder are set (give the embedder
@@ -247,7 +258,8 @@ public final class Engram {
               infer,
               maintenanceInterval,
               consolidateIdleSessions,
-              recallFlushInterval));
+              recallFlushInterval,
+              observer));
     }
   }
 }

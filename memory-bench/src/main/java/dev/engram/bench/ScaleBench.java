@@ -9,11 +9,11 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.decay.RankingWeights;
 import dev.engram.embed.Embedder;
+import dev.engram.embeddings.onnx.OnnxEmbedders;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Scope;
 import dev.engram.recall.SearchRequest;
 import dev.engram.retrieval.EmbeddedMemory;
-import dev.engram.retrieval.Embedders;
 import dev.engram.retrieval.PassageFormat;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
@@ -252,7 +252,7 @@ public final class ScaleBench {
     }
     Embedder model = null;
     if (o.sizes().stream().anyMatch(n -> n <= o.realEmbeddingsUpTo())) {
-      model = Embedders.bgeSmallEn();
+      model = OnnxEmbedders.bgeSmallEn();
       report.set("embeddingModel", modelThroughput(model, o.seed(), o.runs(), log));
     }
     ArrayNode sizes = report.putArray("sizes");

@@ -19,6 +19,8 @@ import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
+import dev.engram.observe.StoreObserver;
+import dev.engram.observe.StoreProbe;
 import dev.engram.pipeline.MemoryPipeline;
 import dev.engram.recall.Recall;
 import dev.engram.recall.RecallSettings;
@@ -45,6 +47,7 @@ public final class DefaultMemoryStore implements MemoryStore {
   private final Purges purges;
   private final Maintenance maintenance;
   private final boolean inferByDefault;
+  private final StoreObserver observer;
 
   /**
    * What one write may store (see {@code Engram.Builder}).
@@ -67,7 +70,8 @@ public final class DefaultMemoryStore implements MemoryStore {
       boolean inferByDefault,
       Duration maintenanceInterval,
       Duration consolidationIdle,
-      Duration recallFlushInterval) {}
+      Duration recallFlushInterval,
+      StoreObserver observer) {}
 
   /** Opens a store over the settings' backend. */
   public DefaultMemoryStore(Settings s) {
@@ -79,6 +83,7 @@ public final class DefaultMemoryStore implements MemoryStore {
             Objects.requireNonNull(s.decay(), "decay"),
             Objects.requireNonNull(s.limits(), "limits"));
     this.inferByDefault = s.inferByDefault();
+    this.observer = s.observer() == null ? StoreObserver.NONE : s.observer();
     Recall recall =
         new Recall(
             backend,
@@ -98,11 +103,53 @@ public final class DefaultMemoryStore implements MemoryStore {
         s.consolidationIdle() == null
             ? null
             : Pipelines.consolidationCheckPeriod(s.consolidationIdle()));
+    tell(() -> observer.attached(new Probe()));
+  }
+
+  /** The size an observer's gauges read: counts from the backend, -1 once closed. */
+  private final class Probe implements StoreProbe {
+    @Override
+    public long memories() {
+      return core.isClosed() ? -1 : core.backend.count(Filter.all());
+    }
+
+    @Override
+    public int pendingReinforcements() {
+      return core.isClosed() ? -1 : core.recalls.size();
+    }
+  }
+
+  /** Runs an observer callback; what it throws is dropped (the call it reports has succeeded). */
+  private static void tell(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      // A broken observer must not fail a write that is already durable, nor hide a read's result.
+    }
+  }
+
+  private AddResult observedAdd(java.util.function.Supplier<AddResult> add) {
+    long start = System.nanoTime();
+    AddResult result;
+    try {
+      result = add.get();
+    } catch (RuntimeException e) {
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      tell(() -> observer.addFailed(e, elapsed));
+      throw e;
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    tell(() -> observer.added(result, elapsed));
+    return result;
   }
 
   @Override
   public AddResult add(AddRequest request) {
     Objects.requireNonNull(request, "request must not be null");
+    return observedAdd(() -> doAdd(request));
+  }
+
+  private AddResult doAdd(AddRequest request) {
     core.checkOpen();
     Instant latestAllowed = core.clock.instant().plus(AddRequest.OBSERVED_AT_TOLERANCE);
     checkObservedAt("observedAt", request.observedAt(), latestAllowed);
@@ -140,7 +187,18 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public List<SearchHit> search(SearchRequest request) {
-    return reads.search(request);
+    long start = System.nanoTime();
+    List<SearchHit> hits;
+    try {
+      hits = reads.search(request);
+    } catch (RuntimeException e) {
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      tell(() -> observer.searchFailed(e, elapsed));
+      throw e;
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    tell(() -> observer.searched(hits.size(), elapsed));
+    return hits;
   }
 
   @Override
@@ -216,7 +274,7 @@ public final class DefaultMemoryStore implements MemoryStore {
 
   @Override
   public AddResult consolidate(Scope session) {
-    return pipelines.consolidate(session);
+    return observedAdd(() -> pipelines.consolidate(session));
   }
 
   /**

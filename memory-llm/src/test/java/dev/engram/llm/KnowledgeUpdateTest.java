@@ -12,6 +12,7 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.PageRequest;
 import dev.engram.embed.Embedder;
+import dev.engram.embeddings.onnx.OnnxEmbedders;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Link;
 import dev.engram.memory.Memory;
@@ -21,7 +22,6 @@ import dev.engram.memory.Status;
 import dev.engram.recall.SearchHit;
 import dev.engram.recall.SearchRequest;
 import dev.engram.retrieval.EmbeddedMemory;
-import dev.engram.retrieval.Embedders;
 import dev.engram.testkit.ManualClock;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import java.nio.file.Path;
@@ -81,7 +81,7 @@ class KnowledgeUpdateTest {
 
   @BeforeAll
   static void loadModel() {
-    embedder = Embedders.bgeSmallEn();
+    embedder = OnnxEmbedders.bgeSmallEn();
   }
 
   // ---------------------------------------------------------------------------- the script

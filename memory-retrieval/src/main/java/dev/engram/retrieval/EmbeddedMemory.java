@@ -4,13 +4,18 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.embed.Embedder;
+import dev.engram.embed.EmbedderProvider;
 import dev.engram.retrieval.internal.LogFileOps;
 import dev.engram.retrieval.internal.LogRepair;
 import dev.engram.retrieval.internal.LuceneBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.regex.Pattern;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -36,9 +41,10 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
  *     .build();
  * }
  *
- * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model, Lucene's {@link
- * EnglishAnalyzer} and English passage words ({@code On 8 May 2023, Caroline said: …}). For other
- * languages choose a matching model, analyzer and passage format (see {@link
+ * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model (in process, from the
+ * memory-embeddings-onnx module, which must be on the class path unless an embedder is set),
+ * Lucene's {@link EnglishAnalyzer} and English passage words ({@code On 8 May 2023, Caroline said:
+ * …}). For other languages choose a matching model, analyzer and passage format (see {@link
  * BackendBuilder#embedder(Embedder)}, {@link BackendBuilder#analyzer(String, Analyzer)} and {@link
  * BackendBuilder#passageFormat(PassageFormat)}). Start the JVM with {@code --add-modules
  * jdk.incubator.vector}: Lucene's vector maths is 3–4 times faster with it.
@@ -132,10 +138,11 @@ public final class EmbeddedMemory {
     }
 
     /**
-     * Sets the embedding model; default {@link Embedders#bgeSmallEn()} (in process, English-first).
-     * For Chinese, for example, {@code Embedders.of(new BgeSmallZhV15QuantizedEmbeddingModel(),
-     * "bge-small-zh-v1.5-q", "为这个句子生成表示以用于检索相关文章：", "")} with a CJK analyzer. A store refuses to
-     * open with a model other than the one that built it.
+     * Sets the embedding model; default the {@link EmbedderProvider} on the class path
+     * (memory-embeddings-onnx: bge-small-en-v1.5 in process, English-first), else none, and
+     * building fails saying so. For Chinese, for example, {@code Embedders.of(new
+     * BgeSmallZhV15QuantizedEmbeddingModel(), "bge-small-zh-v1.5-q", "为这个句子生成表示以用于检索相关文章：", "")}
+     * with a CJK analyzer. A store refuses to open with a model other than the one that built it.
      */
     public BackendBuilder embedder(Embedder embedder) {
       this.embedder = Objects.requireNonNull(embedder, "embedder must not be null");
@@ -280,7 +287,10 @@ public final class EmbeddedMemory {
     }
   }
 
-  /** The default model is loaded once per JVM: it takes a second or two and is thread-safe. */
+  /**
+   * The default model, found through {@link EmbedderProvider} (memory-embeddings-onnx registers the
+   * in-process one) and loaded once per JVM: it takes a second or two and is thread-safe.
+   */
   private static final class DefaultEmbedder {
     private static volatile Embedder instance;
 
@@ -290,12 +300,29 @@ public final class EmbeddedMemory {
         synchronized (DefaultEmbedder.class) {
           e = instance;
           if (e == null) {
-            e = Embedders.bgeSmallEn();
+            e = find().load();
             instance = e;
           }
         }
       }
       return e;
+    }
+
+    private static EmbedderProvider find() {
+      List<EmbedderProvider> providers = new ArrayList<>();
+      ServiceLoader.load(EmbedderProvider.class, EmbeddedMemory.class.getClassLoader())
+          .forEach(providers::add);
+      if (providers.isEmpty()) {
+        throw new IllegalStateException(
+            "no embedding model: add the dependency dev.engram:memory-embeddings-onnx (the"
+                + " in-process default model), or give the store one with"
+                + " EmbeddedMemory.backend(dir).embedder(...), or use .lexicalOnly()");
+      }
+      providers.sort(
+          Comparator.comparingInt(EmbedderProvider::priority)
+              .reversed()
+              .thenComparing(EmbedderProvider::modelId));
+      return providers.get(0);
     }
   }
 }

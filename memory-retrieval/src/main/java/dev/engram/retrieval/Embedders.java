@@ -1,20 +1,19 @@
 package dev.engram.retrieval;
 
 import dev.engram.embed.Embedder;
-import dev.engram.retrieval.internal.InProcessOnnxModel;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.PoolingMode;
-import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Embedders for the embedded store: the in-process default, and an adapter for any langchain4j
- * {@link EmbeddingModel} (in-process ONNX models from other Maven jars, or remote ones).
+ * An adapter for any langchain4j {@link EmbeddingModel} (a remote one such as OpenAI's, or an
+ * in-process ONNX model from a Maven jar). The in-process default model lives in
+ * memory-embeddings-onnx ({@code OnnxEmbedders}), so that a store with a remote embedder does not
+ * carry onnxruntime.
  */
 public final class Embedders {
   /** bge's instruction for queries; passages are embedded without one. */
@@ -24,24 +23,6 @@ public final class Embedders {
   private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._:/-]{1,128}");
 
   private Embedders() {}
-
-  /**
-   * bge-small-en-v1.5, quantised, in process through onnxruntime (it ships in a Maven jar: no
-   * download, no API key): 384 dimensions, English-first. Loading it takes a second or two.
-   */
-  public static Embedder bgeSmallEn() {
-    // langchain4j's model jar, run in a session tuned for a store (see InProcessOnnxModel).
-    return of(
-        InProcessOnnxModel.load(
-            BgeSmallEnV15QuantizedEmbeddingModel.class,
-            "bge-small-en-v1.5-q.onnx",
-            "bge-small-en-v1.5-q-tokenizer.json",
-            PoolingMode.CLS,
-            384),
-        "bge-small-en-v1.5-q",
-        BGE_QUERY_PREFIX,
-        "");
-  }
 
   /**
    * Any langchain4j embedding model.

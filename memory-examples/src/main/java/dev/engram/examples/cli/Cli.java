@@ -132,6 +132,8 @@ public final class Cli {
         java.util.Map.entry("maintain", () -> new StoreCommands.Maintain(this)),
         java.util.Map.entry("reindex", () -> new StoreCommands.Reindex(this)),
         java.util.Map.entry("repair", () -> new StoreCommands.RepairCommand(this)),
+        java.util.Map.entry("mcp", () -> new McpCommands.Mcp(this)),
+        java.util.Map.entry("serve", () -> new McpCommands.Serve(this)),
         java.util.Map.entry(
             "eval",
             () -> {

@@ -1,7 +1,7 @@
 package dev.engram.examples.cli;
 
 import dev.engram.embed.Embedder;
-import dev.engram.retrieval.Embedders;
+import dev.engram.embeddings.onnx.OnnxEmbedders;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
  * against the real model once it is loaded.
  */
 final class LazyEmbedder implements Embedder {
-  /** The id {@link Embedders#bgeSmallEn()} records in a store. */
+  /** The id {@link OnnxEmbedders#bgeSmallEn()} records in a store. */
   static final String MODEL_ID = "bge-small-en-v1.5-q";
 
   static final int DIMENSION = 384;
@@ -55,7 +55,7 @@ final class LazyEmbedder implements Embedder {
 
   private void load() {
     try {
-      Embedder e = Embedders.bgeSmallEn();
+      Embedder e = OnnxEmbedders.bgeSmallEn();
       if (!e.modelId().equals(MODEL_ID) || e.dimension() != DIMENSION) {
         throw new IllegalStateException(
             "the bundled embedding model is "

@@ -194,6 +194,8 @@ class CliTest {
             "get",
             "update",
             "restore",
+            "mcp",
+            "serve",
             "completion")) {
       Run help = run(command, "--help");
       assertEquals(0, help.code(), command);
@@ -230,6 +232,8 @@ class CliTest {
             "maintain",
             "reindex",
             "repair",
+            "mcp",
+            "serve",
             "eval",
             "completion"),
         commands,

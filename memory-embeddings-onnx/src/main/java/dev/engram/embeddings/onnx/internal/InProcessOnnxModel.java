@@ -1,4 +1,4 @@
-package dev.engram.retrieval.internal;
+package dev.engram.embeddings.onnx.internal;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

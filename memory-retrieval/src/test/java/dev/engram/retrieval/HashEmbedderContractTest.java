@@ -14,10 +14,13 @@ import dev.engram.testkit.ValidationContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Nested;
 
-/** Every contract on the embedded Lucene store with its defaults (bge-small, English). */
-class EmbeddedContractTest {
+/**
+ * Every contract on the embedded Lucene store with a test embedder, so that memory-retrieval checks
+ * its contracts without the in-process model (memory-embeddings-onnx runs them again with it).
+ */
+class HashEmbedderContractTest {
   static MemoryBackend backend(Path dir) {
-    return EmbeddedMemory.backend(dir.resolve("store")).build();
+    return EmbeddedMemory.backend(dir.resolve("store")).embedder(new HashEmbedder()).build();
   }
 
   @Nested

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's quick start as a user's code would have it, outside Engram's packages: its imports
- * block is this file's imports (DocSamplesTest checks that), and the three lines work with
- * memory-retrieval alone.
+ * block is this file's imports (DocSamplesTest checks that), and the three lines work with the
+ * quick start's two dependencies (memory-retrieval, and this module for the default model).
  */
 class ReadmeQuickStartTest {
   @TempDir Path path;

@@ -1,0 +1,23 @@
+package dev.engram.embeddings.onnx;
+
+import dev.engram.embed.Embedder;
+import dev.engram.embed.EmbedderProvider;
+
+/**
+ * Registers {@link OnnxEmbedders#bgeSmallEn()} as the embedded store's default model (found through
+ * {@link java.util.ServiceLoader}; not for direct use).
+ */
+public final class DefaultModelProvider implements EmbedderProvider {
+  /** For the service loader. */
+  public DefaultModelProvider() {}
+
+  @Override
+  public String modelId() {
+    return OnnxEmbedders.BGE_SMALL_EN_ID;
+  }
+
+  @Override
+  public Embedder load() {
+    return OnnxEmbedders.bgeSmallEn();
+  }
+}

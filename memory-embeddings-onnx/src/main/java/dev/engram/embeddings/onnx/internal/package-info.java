@@ -1,0 +1,2 @@
+/** The onnxruntime session behind the in-process models. */
+package dev.engram.embeddings.onnx.internal;
