@@ -27,9 +27,9 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
  * Every contract of the testkit on the OpenSearch backend with its defaults (bge-small, English),
- * against a real node: run {@code scripts/opensearch start} and set {@code
- * ENGRAM_OPENSEARCH_URL} to the URL it prints. Each test gets its own random index prefix, and its
- * indices are deleted after it.
+ * against a real node: run {@code scripts/opensearch start} and set {@code ENGRAM_OPENSEARCH_URL}
+ * to the URL it prints. Each test gets its own random index prefix, and its indices are deleted
+ * after it.
  */
 @EnabledIfEnvironmentVariable(
     named = OpenSearchContractTest.URL_VARIABLE,

@@ -3,6 +3,7 @@ package dev.engram.opensearch.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.engram.StoreIOException;
 import dev.engram.backend.MemoryCodec;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import org.opensearch.client.opensearch.generic.Requests;
 import org.opensearch.client.opensearch.generic.Response;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5Transport;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
+import org.opensearch.client.transport.httpclient5.ResponseException;
 
 /**
  * JSON requests to one cluster through opensearch-java's generic client (Apache HttpClient 5). The
@@ -97,6 +99,9 @@ public final class Cluster implements AutoCloseable {
         }
         return new Reply(response.getStatus(), json);
       }
+    } catch (ResponseException e) {
+      // The transport throws for some error statuses (409 among them): a reply like any other.
+      return new Reply(e.status(), errorBody(e));
     } catch (IOException | RuntimeException e) {
       throw new StoreIOException(
           "the OpenSearch cluster at "
@@ -109,6 +114,12 @@ public final class Cluster implements AutoCloseable {
               + e,
           e);
     }
+  }
+
+  private static JsonNode errorBody(ResponseException e) {
+    ObjectNode error = JSON.createObjectNode();
+    error.putObject("error").put("type", "http_" + e.status()).put("reason", e.getMessage());
+    return error;
   }
 
   /** Sends a request and returns its body, throwing unless the status is 2xx. */
