@@ -187,6 +187,16 @@ public final class OpenSearchMemory {
               replicas));
     }
 
+    /**
+     * Deletes the store this builder names (its indices and template, with every memory and event
+     * in them), if it exists.
+     *
+     * @throws dev.engram.StoreIOException naming the URL if the cluster cannot be reached
+     */
+    public void deleteStore() {
+      OpenSearchBackend.deleteStore(url, user, password, prefix);
+    }
+
     /** Opens a store over {@link #backend()} with the store's defaults. */
     public MemoryStore open() {
       return Engram.builder().backend(backend()).build();

@@ -139,6 +139,18 @@ public class Stores {
 
   /** A fresh store for an evaluation, optionally with another fusion method. */
   Opened openForEval(Path dir, String fusion, boolean quantized) {
+    return openForEval(dir, fusion, quantized, null);
+  }
+
+  /**
+   * A fresh store for an evaluation on the embedded store, or, with {@code opensearch} (the builder
+   * of a fresh OpenSearch store), on that cluster.
+   */
+  Opened openForEval(
+      Path dir,
+      String fusion,
+      boolean quantized,
+      dev.engram.opensearch.OpenSearchMemory.Builder opensearch) {
     RecallSettings recall = RecallSettings.defaults();
     if (fusion != null) {
       try {
@@ -154,6 +166,20 @@ public class Stores {
       }
     }
     boolean lexical = recall.fusion() == RecallSettings.Fusion.LEXICAL_ONLY;
+    if (opensearch != null) {
+      if (lexical) {
+        opensearch.lexicalOnly();
+      } else {
+        opensearch.embedder(embedder);
+      }
+      MemoryStore store = Engram.builder().backend(opensearch.backend()).recall(recall).build();
+      return new Opened(
+          store,
+          "OpenSearch store, embedder "
+              + (lexical ? "none" : "bge-small-en-v1.5-q")
+              + ", "
+              + recall);
+    }
     EmbeddedMemory.BackendBuilder backend = EmbeddedMemory.backend(dir).quantizedVectors(quantized);
     if (lexical) {
       backend.lexicalOnly();

@@ -914,12 +914,17 @@ public final class OpenSearchBackend implements MemoryBackend {
     return options.prefix();
   }
 
-  /** Deletes this store's indices and templates (tests, and dropping a store on purpose). */
-  public void deleteIndices() {
-    for (String index : List.of(memories, history, log)) {
-      cluster.send("DELETE", "/" + index, null, null);
+  /** Deletes a store's indices and template, if they exist. */
+  public static void deleteStore(String url, String user, String password, String prefix) {
+    try (Cluster c = new Cluster(url, user, password)) {
+      for (String index : List.of(prefix + "-memories", prefix + "-history", prefix + "-log")) {
+        Cluster.Reply r = c.send("DELETE", "/" + index, null, null);
+        if (!r.ok() && r.status() != 404) {
+          throw c.failure("deleting " + index, r);
+        }
+      }
+      c.send("DELETE", "/_index_template/" + prefix + "-memories", null, null);
     }
-    cluster.send("DELETE", "/_index_template/" + memories, null, null);
   }
 
   private static float[] vector(JsonNode array) {
