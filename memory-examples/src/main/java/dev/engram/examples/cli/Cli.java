@@ -130,6 +130,8 @@ public final class Cli {
         java.util.Map.entry("maintain", () -> new StoreCommands.Maintain(this)),
         java.util.Map.entry("reindex", () -> new StoreCommands.Reindex(this)),
         java.util.Map.entry("repair", () -> new StoreCommands.RepairCommand(this)),
+        java.util.Map.entry("export", () -> new TransferCommands.Export(this)),
+        java.util.Map.entry("import", () -> new TransferCommands.Import(this)),
         java.util.Map.entry(
             "eval",
             () -> {

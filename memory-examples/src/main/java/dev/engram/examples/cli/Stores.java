@@ -73,7 +73,61 @@ public class Stores {
    * with a {@code pipeline} model, the LLM pipeline runs on adds.
    */
   MemoryStore create(Options.Store where, ChatModel pipeline) {
+    if (openSearch(where)) {
+      return openSearchStore(where, pipeline);
+    }
     return open(storeDir(where), pipeline);
+  }
+
+  /** Whether the command line names the OpenSearch backend ({@code --backend}). */
+  boolean openSearch(Options.Store where) {
+    String kind = where.backend == null ? "embedded" : where.backend;
+    if (kind.equals("opensearch")) {
+      return true;
+    }
+    if (!kind.equals("embedded")) {
+      throw new UsageException("--backend must be embedded or opensearch, got '" + kind + "'");
+    }
+    if (where.url != null || where.indexPrefix != null) {
+      throw new UsageException(
+          (where.url != null ? "--url" : "--index-prefix") + " goes with --backend opensearch");
+    }
+    return false;
+  }
+
+  /** The OpenSearch store the command line names, with this CLI's embedder. */
+  dev.engram.opensearch.OpenSearchMemory.Builder openSearchBuilder(Options.Store where) {
+    dev.engram.opensearch.OpenSearchMemory.Builder b =
+        dev.engram.opensearch.OpenSearchMemory.builder()
+            .url(
+                where.url != null
+                    ? where.url
+                    : env.getOrDefault("ENGRAM_OPENSEARCH_URL", "http://127.0.0.1:9200"))
+            .embedder(embedder);
+    if (where.indexPrefix != null) {
+      b.indexPrefix(where.indexPrefix);
+    }
+    return b;
+  }
+
+  private MemoryStore openSearchStore(Options.Store where, ChatModel pipeline) {
+    Engram.Builder b = Engram.builder().backend(openSearchBuilder(where).backend());
+    if (pipeline != null) {
+      b.pipeline(LlmPipeline.builder(pipeline).build());
+    }
+    return b.build();
+  }
+
+  /** The backend the command line names, for moving a store ({@code export}, {@code import}). */
+  dev.engram.backend.MemoryBackend backend(Options.Store where, boolean mustExist) {
+    if (openSearch(where)) {
+      return openSearchBuilder(where).backend();
+    }
+    Path dir = storeDir(where);
+    if (mustExist) {
+      requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
+    }
+    return EmbeddedMemory.backend(dir).embedder(embedder).build();
   }
 
   /**
@@ -81,6 +135,9 @@ public class Stores {
    * directory is a usage error naming the path, and nothing is created.
    */
   MemoryStore existing(Options.Store where) {
+    if (openSearch(where)) {
+      return openSearchStore(where, null);
+    }
     Path dir = storeDir(where);
     requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
     return open(dir, null);
@@ -92,6 +149,9 @@ public class Stores {
    * search}, {@code list}, {@code get}, {@code history} and {@code stats} work on a live store.
    */
   MemoryStore forReading(Options.Store where) {
+    if (openSearch(where)) {
+      return openSearchStore(where, null); // a cluster serves many processes: no snapshot needed
+    }
     try {
       return existing(where);
     } catch (StoreLockedException locked) {
