@@ -230,6 +230,8 @@ class CliTest {
             "maintain",
             "reindex",
             "repair",
+            "export",
+            "import",
             "eval",
             "completion"),
         commands,
