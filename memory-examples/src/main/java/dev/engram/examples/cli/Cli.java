@@ -134,6 +134,8 @@ public final class Cli {
         java.util.Map.entry("repair", () -> new StoreCommands.RepairCommand(this)),
         java.util.Map.entry("mcp", () -> new McpCommands.Mcp(this)),
         java.util.Map.entry("serve", () -> new McpCommands.Serve(this)),
+        java.util.Map.entry("export", () -> new TransferCommands.Export(this)),
+        java.util.Map.entry("import", () -> new TransferCommands.Import(this)),
         java.util.Map.entry(
             "eval",
             () -> {

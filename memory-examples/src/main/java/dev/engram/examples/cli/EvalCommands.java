@@ -114,6 +114,19 @@ final class EvalCommands {
                 + " turn")
     String dump;
 
+    @Option(
+        names = "--backend",
+        paramLabel = "B",
+        description = "embedded (default) or opensearch (a fresh index prefix on --url)")
+    String backend;
+
+    @Option(
+        names = "--url",
+        paramLabel = "URL",
+        description =
+            "the OpenSearch cluster for --backend opensearch (default http://127.0.0.1:9200)")
+    String url;
+
     LocomoCommand(Cli cli) {
       super(cli);
     }
@@ -123,7 +136,21 @@ final class EvalCommands {
       List<dev.engram.examples.eval.Locomo.Conversation> conversations = conversations();
       List<Integer> ks = LocomoEval.parseKs(k != null ? k : "5,10,25");
       Path storeDir = storeDir("engram-locomo-");
-      Stores.Opened opened = stores.openForEval(storeDir, fusion, quantized);
+      dev.engram.opensearch.OpenSearchMemory.Builder opensearch = null;
+      String kind = backend == null ? "embedded" : backend;
+      if (kind.equals("opensearch")) {
+        opensearch =
+            dev.engram.opensearch.OpenSearchMemory.builder()
+                .indexPrefix("engram-locomo-" + Long.toHexString(System.nanoTime()));
+        if (url != null) {
+          opensearch.url(url);
+        }
+      } else if (!kind.equals("embedded")) {
+        throw new UsageException("--backend must be embedded or opensearch, got '" + kind + "'");
+      } else if (url != null) {
+        throw new UsageException("--url goes with --backend opensearch");
+      }
+      Stores.Opened opened = stores.openForEval(storeDir, fusion, quantized, opensearch);
       ObjectNode report;
       try (MemoryStore s = opened.store()) {
         report =
@@ -137,6 +164,9 @@ final class EvalCommands {
       } finally {
         if (store == null) {
           Stores.deleteRecursively(storeDir);
+          if (opensearch != null) {
+            opensearch.deleteStore();
+          }
         }
       }
       LocomoEval.write(report, Path.of(out));

@@ -17,6 +17,27 @@ final class Options {
         paramLabel = "DIR",
         description = "the store directory (default $ENGRAM_STORE, else .engram)")
     String store;
+
+    @Option(
+        names = "--backend",
+        paramLabel = "B",
+        description =
+            "embedded (default: the directory of --store) or opensearch (a cluster: --url)")
+    String backend;
+
+    @Option(
+        names = "--url",
+        paramLabel = "URL",
+        description =
+            "the OpenSearch cluster of --backend opensearch (default $ENGRAM_OPENSEARCH_URL, else"
+                + " http://127.0.0.1:9200)")
+    String url;
+
+    @Option(
+        names = "--index-prefix",
+        paramLabel = "P",
+        description = "the OpenSearch store's index prefix (default engram)")
+    String indexPrefix;
   }
 
   /** Whose memory: the store and the scope within it. */

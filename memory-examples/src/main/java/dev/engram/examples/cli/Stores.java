@@ -84,7 +84,61 @@ public class Stores {
    * with a {@code pipeline} model, the LLM pipeline runs on adds.
    */
   MemoryStore create(Options.Store where, ChatModel pipeline) {
+    if (openSearch(where)) {
+      return openSearchStore(where, pipeline);
+    }
     return open(storeDir(where), pipeline);
+  }
+
+  /** Whether the command line names the OpenSearch backend ({@code --backend}). */
+  boolean openSearch(Options.Store where) {
+    String kind = where.backend == null ? "embedded" : where.backend;
+    if (kind.equals("opensearch")) {
+      return true;
+    }
+    if (!kind.equals("embedded")) {
+      throw new UsageException("--backend must be embedded or opensearch, got '" + kind + "'");
+    }
+    if (where.url != null || where.indexPrefix != null) {
+      throw new UsageException(
+          (where.url != null ? "--url" : "--index-prefix") + " goes with --backend opensearch");
+    }
+    return false;
+  }
+
+  /** The OpenSearch store the command line names, with this CLI's embedder. */
+  dev.engram.opensearch.OpenSearchMemory.Builder openSearchBuilder(Options.Store where) {
+    dev.engram.opensearch.OpenSearchMemory.Builder b =
+        dev.engram.opensearch.OpenSearchMemory.builder()
+            .url(
+                where.url != null
+                    ? where.url
+                    : env.getOrDefault("ENGRAM_OPENSEARCH_URL", "http://127.0.0.1:9200"))
+            .embedder(embedder);
+    if (where.indexPrefix != null) {
+      b.indexPrefix(where.indexPrefix);
+    }
+    return b;
+  }
+
+  private MemoryStore openSearchStore(Options.Store where, ChatModel pipeline) {
+    Engram.Builder b = Engram.builder().backend(openSearchBuilder(where).backend());
+    if (pipeline != null) {
+      b.pipeline(LlmPipeline.builder(pipeline).build());
+    }
+    return b.build();
+  }
+
+  /** The backend the command line names, for moving a store ({@code export}, {@code import}). */
+  dev.engram.backend.MemoryBackend backend(Options.Store where, boolean mustExist) {
+    if (openSearch(where)) {
+      return openSearchBuilder(where).backend();
+    }
+    Path dir = storeDir(where);
+    if (mustExist) {
+      requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
+    }
+    return EmbeddedMemory.backend(dir).embedder(embedder).build();
   }
 
   /**
@@ -92,6 +146,9 @@ public class Stores {
    * directory is a usage error naming the path, and nothing is created.
    */
   MemoryStore existing(Options.Store where) {
+    if (openSearch(where)) {
+      return openSearchStore(where, null);
+    }
     Path dir = storeDir(where);
     requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
     return open(dir, null);
@@ -105,6 +162,9 @@ public class Stores {
    * on a live store.
    */
   MemoryStore forReading(Options.Store where) {
+    if (openSearch(where)) {
+      return openSearchStore(where, null); // a cluster serves many processes: no snapshot needed
+    }
     try {
       return existing(where);
     } catch (StoreLockedException locked) {
@@ -176,6 +236,18 @@ public class Stores {
 
   /** A fresh store for an evaluation, optionally with another fusion method. */
   Opened openForEval(Path dir, String fusion, boolean quantized) {
+    return openForEval(dir, fusion, quantized, null);
+  }
+
+  /**
+   * A fresh store for an evaluation on the embedded store, or, with {@code opensearch} (the builder
+   * of a fresh OpenSearch store), on that cluster.
+   */
+  Opened openForEval(
+      Path dir,
+      String fusion,
+      boolean quantized,
+      dev.engram.opensearch.OpenSearchMemory.Builder opensearch) {
     RecallSettings recall = RecallSettings.defaults();
     if (fusion != null) {
       try {
@@ -191,6 +263,20 @@ public class Stores {
       }
     }
     boolean lexical = recall.fusion() == RecallSettings.Fusion.LEXICAL_ONLY;
+    if (opensearch != null) {
+      if (lexical) {
+        opensearch.lexicalOnly();
+      } else {
+        opensearch.embedder(embedder);
+      }
+      MemoryStore store = Engram.builder().backend(opensearch.backend()).recall(recall).build();
+      return new Opened(
+          store,
+          "OpenSearch store, embedder "
+              + (lexical ? "none" : "bge-small-en-v1.5-q")
+              + ", "
+              + recall);
+    }
     EmbeddedMemory.BackendBuilder backend = EmbeddedMemory.backend(dir).quantizedVectors(quantized);
     if (lexical) {
       backend.lexicalOnly();

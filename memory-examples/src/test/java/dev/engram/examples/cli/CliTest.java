@@ -234,6 +234,8 @@ class CliTest {
             "repair",
             "mcp",
             "serve",
+            "export",
+            "import",
             "eval",
             "completion"),
         commands,
