@@ -1,5 +1,7 @@
 package dev.engram.retrieval;
 
+import dev.engram.memory.Memory;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Objects;
@@ -87,5 +89,49 @@ public record PassageFormat(
   /** The memory's text alone ({@code Caroline: …} when it has a speaker), in no language. */
   public static PassageFormat plain() {
     return PLAIN;
+  }
+
+  /**
+   * The passage a memory is indexed under for BM25, and the start of what is embedded: the template
+   * for a memory with or without a speaker, with its date and text filled in. Every backend
+   * composes with this, so the same memory reads the same to the retrievers everywhere.
+   */
+  public String passage(Memory m) {
+    String speaker = speakerOf(m);
+    String template = speaker != null ? withSpeaker : withoutSpeaker;
+    String date =
+        DateTimeFormatter.ofPattern(datePattern, locale)
+            .withZone(ZoneOffset.UTC)
+            .format(m.observedAt());
+    // {text} last, so a memory's own text is never read as a placeholder.
+    return template
+        .replace("{date}", date)
+        .replace("{speaker}", speaker != null ? speaker : "")
+        .replace("{text}", m.text());
+  }
+
+  /**
+   * What is embedded: the {@link #passage}, then the enrichment a pipeline added (A-MEM embeds
+   * these too).
+   */
+  public String embeddedText(Memory m) {
+    StringBuilder sb = new StringBuilder(passage(m));
+    if (!m.context().isEmpty()) {
+      sb.append(" (").append(m.context()).append(')');
+    }
+    if (!m.keywords().isEmpty()) {
+      sb.append(' ').append(keywordsLabel).append(String.join(", ", m.keywords())).append('.');
+    }
+    return sb.toString();
+  }
+
+  /** A turn as the next turn's previous-turn field sees it, in any format: "Speaker: text". */
+  public static String previousTurnText(Memory m) {
+    String speaker = speakerOf(m);
+    return speaker != null ? speaker + ": " + m.text() : m.text();
+  }
+
+  private static String speakerOf(Memory m) {
+    return m.turn() == null ? null : m.turn().speaker();
   }
 }

@@ -8,10 +8,7 @@ import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
 import dev.engram.memory.Turn;
-import dev.engram.retrieval.PassageFormat;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 
@@ -220,50 +217,6 @@ final class Documents {
     p.putObject(SEQ).put("type", "long");
     p.putObject("type").put("type", "keyword");
     return body;
-  }
-
-  /** Writes memories out for BM25 and the embedding, as the embedded store does. */
-  static final class Composer {
-    private final PassageFormat format;
-    private final DateTimeFormatter date;
-
-    Composer(PassageFormat format) {
-      this.format = format;
-      this.date =
-          DateTimeFormatter.ofPattern(format.datePattern(), format.locale())
-              .withZone(ZoneOffset.UTC);
-    }
-
-    String content(Memory m) {
-      String speaker = speaker(m);
-      String template = speaker != null ? format.withSpeaker() : format.withoutSpeaker();
-      return template
-          .replace("{date}", date.format(m.observedAt()))
-          .replace("{speaker}", speaker != null ? speaker : "")
-          .replace("{text}", m.text());
-    }
-
-    String embedded(Memory m) {
-      StringBuilder sb = new StringBuilder(content(m));
-      if (!m.context().isEmpty()) {
-        sb.append(" (").append(m.context()).append(')');
-      }
-      if (!m.keywords().isEmpty()) {
-        sb.append(' ').append(format.keywordsLabel()).append(String.join(", ", m.keywords()));
-        sb.append('.');
-      }
-      return sb.toString();
-    }
-  }
-
-  static String speaker(Memory m) {
-    return m.turn() == null ? null : m.turn().speaker();
-  }
-
-  /** A turn as the next turn's previous-turn field sees it: "Speaker: text". */
-  static String asPrevious(Memory m) {
-    String speaker = speaker(m);
-    return speaker != null ? speaker + ": " + m.text() : m.text();
   }
 
   /** A memory's document. */

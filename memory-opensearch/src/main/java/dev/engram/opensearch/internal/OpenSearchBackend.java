@@ -90,7 +90,7 @@ public final class OpenSearchBackend implements MemoryBackend {
   private final Options options;
   private final Cluster cluster;
   private final Embedder embedder;
-  private final Documents.Composer composer;
+  private final PassageFormat passages;
   private final String memories;
   private final String history;
   private final String log;
@@ -111,7 +111,7 @@ public final class OpenSearchBackend implements MemoryBackend {
     this.options = options;
     this.cluster = cluster;
     this.embedder = options.embedder();
-    this.composer = new Documents.Composer(options.passageFormat());
+    this.passages = options.passageFormat();
     this.memories = options.prefix() + "-memories";
     this.history = options.prefix() + "-history";
     this.log = options.prefix() + "-log";
@@ -319,7 +319,7 @@ public final class OpenSearchBackend implements MemoryBackend {
     List<String> hashes = new ArrayList<>();
     for (int i = 0; i < upserts.size(); i++) {
       Memory m = upserts.get(i);
-      String text = composer.embedded(m);
+      String text = passages.embeddedText(m);
       String hash = hash(text);
       hashes.add(hash);
       vectors.add(null);
@@ -359,7 +359,7 @@ public final class OpenSearchBackend implements MemoryBackend {
       }
       docs.put(
           m.id().value(),
-          Documents.memory(m, composer.content(m), vectors.get(i), hashes.get(i), previous));
+          Documents.memory(m, passages.passage(m), vectors.get(i), hashes.get(i), previous));
     }
   }
 
@@ -383,7 +383,7 @@ public final class OpenSearchBackend implements MemoryBackend {
       JsonNode old = stored.get(m.id().value());
       Memory before = old == null ? null : MemoryCodec.memoryFromTree(old.path(Documents.RECORD));
       if (before == null
-          || !Documents.asPrevious(before).equals(Documents.asPrevious(m))
+          || !PassageFormat.previousTurnText(before).equals(PassageFormat.previousTurnText(m))
           || before.turn() == null
           || before.turn().number() != m.turn().number()) {
         changed.add(m);
@@ -445,7 +445,7 @@ public final class OpenSearchBackend implements MemoryBackend {
         best = m;
       }
     }
-    return best == null ? null : Documents.asPrevious(best);
+    return best == null ? null : PassageFormat.previousTurnText(best);
   }
 
   private JsonNode nextTurn(Scope scope, long number, Set<MemoryId> purged) {

@@ -117,7 +117,7 @@ public final class LuceneBackend implements MemoryBackend {
   private final OperationLog log;
   private final TurnContext turns = new TurnContext();
   private final LuceneCandidates candidates;
-  private final TextComposer composer;
+  private final PassageFormat passages;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ScheduledExecutorService committer;
   private final boolean readOnly;
@@ -194,7 +194,7 @@ public final class LuceneBackend implements MemoryBackend {
     this.options = options;
     this.readOnly = readOnly;
     this.embedder = options.embedder();
-    this.composer = new TextComposer(options.passageFormat());
+    this.passages = options.passageFormat();
     this.candidates = new LuceneCandidates(options.retrieval(), options.analyzer(), embedder);
     StoreMeta wanted =
         new StoreMeta(
@@ -419,7 +419,7 @@ public final class LuceneBackend implements MemoryBackend {
             "could not write the operation log of " + dir + ": " + e.getMessage(), e);
       }
       try {
-        index.write(purges, positioned, List.of(), composer, withVectors());
+        index.write(purges, positioned, List.of(), passages, withVectors());
         history.write(purges, numbered);
         lastSequence = seq;
         dirty = true;
@@ -472,7 +472,7 @@ public final class LuceneBackend implements MemoryBackend {
       for (Memory m : upserts) {
         LuceneIndex.Existing old = index.existing(s, m.id());
         existing.add(old);
-        String text = embedder == null ? null : composer.embedded(m);
+        String text = embedder == null ? null : passages.embeddedText(m);
         String hash = text == null ? null : hash(text);
         float[] vector = null;
         if (embedder != null) {
@@ -508,13 +508,13 @@ public final class LuceneBackend implements MemoryBackend {
       // A record written by a lexical-only store replayed into one with embeddings: embed now
       // (not when only reading, which needs no vectors).
       if (withVectors() && p.vector() == null) {
-        String text = composer.embedded(p.memory());
+        String text = passages.embeddedText(p.memory());
         upserts.add(new Prepared(p.memory(), embedder.embed(text), hash(text), p.previous()));
       } else {
         upserts.add(p);
       }
     }
-    index.write(e.purges(), upserts, List.of(), composer, withVectors());
+    index.write(e.purges(), upserts, List.of(), passages, withVectors());
     history.write(e.purges(), e.events());
     for (HistoryEvent ev : e.events()) {
       lastSequence = Math.max(lastSequence, ev.sequence());

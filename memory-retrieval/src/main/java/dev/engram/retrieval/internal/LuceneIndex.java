@@ -6,6 +6,7 @@ import dev.engram.backend.MemoryCodec;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.retrieval.PassageFormat;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -185,7 +186,7 @@ final class LuceneIndex implements Closeable {
       List<MemoryId> purges,
       List<Prepared> upserts,
       List<HistoryEvent> events,
-      TextComposer composer,
+      PassageFormat passages,
       boolean withVectors)
       throws IOException {
     long generation = written + 1;
@@ -202,7 +203,7 @@ final class LuceneIndex implements Closeable {
                   p.hash(),
                   p.vector(),
                   p.previous(),
-                  p.memory().turn() == null ? null : TurnContext.form(p.memory()))));
+                  p.memory().turn() == null ? null : PassageFormat.previousTurnText(p.memory()))));
     }
     for (Prepared p : upserts) {
       Memory m = p.memory();
@@ -210,7 +211,7 @@ final class LuceneIndex implements Closeable {
           LuceneDocuments.memory(
               m,
               MemoryCodec.toJson(m),
-              composer.content(m),
+              passages.passage(m),
               p.vector(),
               p.hash(),
               p.previous(),
@@ -343,7 +344,7 @@ final class LuceneIndex implements Closeable {
         stored.get(Fields.EMBEDDED_HASH),
         vectorOf(s, doc),
         stored.get(Fields.PREVIOUS_STORED),
-        m.turn() == null ? null : TurnContext.form(m));
+        m.turn() == null ? null : PassageFormat.previousTurnText(m));
   }
 
   static float[] vectorOf(IndexSearcher s, int doc) throws IOException {

@@ -2,6 +2,7 @@ package dev.engram.retrieval.internal;
 
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
+import dev.engram.retrieval.PassageFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,12 +43,6 @@ final class TurnContext {
 
   private final Map<String, Tail> tails = new HashMap<>();
 
-  /** A turn as the next turn's context field sees it: "Speaker: text". */
-  static String form(Memory m) {
-    String speaker = TextComposer.speaker(m);
-    return speaker != null ? speaker + ": " + m.text() : m.text();
-  }
-
   /** The session key of a turn said in a session, or {@code null}. */
   static String sessionOf(Memory m) {
     return m.turn() == null ? null : LuceneDocuments.sessionKey(m.scope());
@@ -81,7 +76,7 @@ final class TurnContext {
         continue;
       }
       long n = m.turn().number();
-      String form = form(m);
+      String form = PassageFormat.previousTurnText(m);
       LuceneIndex.Existing old = existing.get(i);
       String previous;
       if (old != null) {
@@ -163,7 +158,7 @@ final class TurnContext {
         if (!Objects.equals(p.previous(), previous)) {
           batch.set(slot.batchIndex(), p.withPrevious(previous));
         }
-        previous = form(p.memory());
+        previous = PassageFormat.previousTurnText(p.memory());
       } else {
         int doc = slot.doc();
         Document stored =
@@ -175,7 +170,7 @@ final class TurnContext {
               new Prepared(
                   m, LuceneIndex.vectorOf(s, doc), stored.get(Fields.EMBEDDED_HASH), previous));
         }
-        previous = form(m);
+        previous = PassageFormat.previousTurnText(m);
       }
     }
     if (!turns.isEmpty()) {
