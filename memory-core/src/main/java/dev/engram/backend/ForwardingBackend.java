@@ -1,26 +1,32 @@
-package dev.engram.internal;
+package dev.engram.backend;
 
-import dev.engram.backend.BackendCapability;
-import dev.engram.backend.CandidateQuery;
-import dev.engram.backend.Candidates;
-import dev.engram.backend.ListQuery;
-import dev.engram.backend.MemoryBackend;
-import dev.engram.backend.WriteBatch;
 import dev.engram.filter.Filter;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Scope;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-/** A backend that hands every call to another; tests override the calls they want to observe. */
-class ForwardingBackend implements MemoryBackend {
-  final MemoryBackend delegate;
+/**
+ * A backend that hands every call to another, in the manner of Guava's forwarding collections:
+ * subclass it and override the calls to observe or change (to record candidate lists, count writes,
+ * inject a failure), leaving the rest to the delegate.
+ */
+public class ForwardingBackend implements MemoryBackend {
+  private final MemoryBackend delegate;
 
-  ForwardingBackend(MemoryBackend delegate) {
-    this.delegate = delegate;
+  /** Forwards to {@code delegate}. */
+  public ForwardingBackend(MemoryBackend delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** The backend every call goes to. */
+  protected final MemoryBackend delegate() {
+    return delegate;
   }
 
   @Override
@@ -31,6 +37,11 @@ class ForwardingBackend implements MemoryBackend {
   @Override
   public Optional<Memory> get(MemoryId id) {
     return delegate.get(id);
+  }
+
+  @Override
+  public List<Memory> getAll(Collection<MemoryId> ids) {
+    return delegate.getAll(ids);
   }
 
   @Override

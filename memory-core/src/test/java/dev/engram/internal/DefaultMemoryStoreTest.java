@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.backend.ForwardingBackend;
 import dev.engram.backend.ListQuery;
 import dev.engram.backend.WriteBatch;
 import dev.engram.filter.Filter;
@@ -244,8 +245,9 @@ class DefaultMemoryStoreTest {
   @Test
   void aHitThatDecayedBeforeItsReinforcement_isStoredArchived_withItsEvent() {
     Memory[] stale = new Memory[1];
+    InMemoryBackend stored = new InMemoryBackend();
     ForwardingBackend backend =
-        new ForwardingBackend(new InMemoryBackend()) {
+        new ForwardingBackend(stored) {
           @Override
           public Optional<Memory> get(MemoryId id) {
             // What a concurrent change could leave: last recalled long ago, so due to archive.
@@ -259,7 +261,7 @@ class DefaultMemoryStoreTest {
       store.add(ALICE, "Alice keeps bees and wasps"); // a second hit, reinforced in the same batch
       assertEquals(2, store.search(ALICE, "bees").size());
       stale[0] =
-          backend.delegate.get(m.id()).orElseThrow().toBuilder()
+          stored.get(m.id()).orElseThrow().toBuilder()
               .lastAccessedAt(T0.minus(Duration.ofDays(3650)))
               .createdAt(T0.minus(Duration.ofDays(3650)), T0.minus(Duration.ofDays(3650)))
               .build();
@@ -267,12 +269,12 @@ class DefaultMemoryStoreTest {
       stale[0] = null;
       List<EventType> events =
           store.history(ALICE, m.id()).stream().map(HistoryEvent::type).toList();
-      Memory stored = backend.delegate.get(m.id()).orElseThrow();
+      Memory after = stored.get(m.id()).orElseThrow();
       assertTrue(events.contains(EventType.ARCHIVE), "the decayed hit is archived: " + events);
       assertEquals(
           Status.ARCHIVED,
-          stored.status(),
-          "history " + events + " and the stored status " + stored.status() + " disagree");
+          after.status(),
+          "history " + events + " and the stored status " + after.status() + " disagree");
     }
   }
 }

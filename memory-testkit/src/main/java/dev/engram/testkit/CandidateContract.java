@@ -10,11 +10,9 @@ import dev.engram.backend.BackendCapability;
 import dev.engram.backend.Candidate;
 import dev.engram.backend.CandidateQuery;
 import dev.engram.backend.Candidates;
-import dev.engram.backend.ListQuery;
+import dev.engram.backend.ForwardingBackend;
 import dev.engram.backend.MemoryBackend;
-import dev.engram.backend.WriteBatch;
 import dev.engram.filter.Filter;
-import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Message;
@@ -24,12 +22,9 @@ import dev.engram.recall.SearchHit;
 import dev.engram.recall.SearchRequest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -208,70 +203,19 @@ public abstract class CandidateContract extends StoreContract {
   }
 
   /** The backend under test, recording the candidate lists it answers, by query text. */
-  private static final class Recording implements MemoryBackend {
-    private final MemoryBackend delegate;
+  private static final class Recording extends ForwardingBackend {
     private final Map<String, Candidates> recorded;
 
     Recording(MemoryBackend delegate, Map<String, Candidates> recorded) {
-      this.delegate = delegate;
+      super(delegate);
       this.recorded = recorded;
     }
 
     @Override
-    public List<HistoryEvent> apply(WriteBatch batch) {
-      return delegate.apply(batch);
-    }
-
-    @Override
-    public Optional<Memory> get(MemoryId id) {
-      return delegate.get(id);
-    }
-
-    @Override
-    public List<Memory> getAll(Collection<MemoryId> ids) {
-      return delegate.getAll(ids);
-    }
-
-    @Override
-    public List<Memory> list(ListQuery query) {
-      return delegate.list(query);
-    }
-
-    @Override
-    public long count(Filter filter) {
-      return delegate.count(filter);
-    }
-
-    @Override
     public Candidates candidates(CandidateQuery query) {
-      Candidates c = delegate.candidates(query);
+      Candidates c = super.candidates(query);
       recorded.put(query.text(), c);
       return c;
-    }
-
-    @Override
-    public List<HistoryEvent> history(MemoryId id) {
-      return delegate.history(id);
-    }
-
-    @Override
-    public List<HistoryEvent> history(Scope scope, long afterSequence, int limit) {
-      return delegate.history(scope, afterSequence, limit);
-    }
-
-    @Override
-    public long lastSequence() {
-      return delegate.lastSequence();
-    }
-
-    @Override
-    public Set<BackendCapability> capabilities() {
-      return delegate.capabilities();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 
