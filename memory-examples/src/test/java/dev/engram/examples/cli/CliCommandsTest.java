@@ -1,5 +1,6 @@
 package dev.engram.examples.cli;
 
+import static dev.engram.examples.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,13 +12,9 @@ import dev.engram.MemoryStore;
 import dev.engram.llm.testing.LoopbackLlmServer;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,32 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CliCommandsTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(Stores stores, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        new Cli(
-                new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                stores)
-            .run(args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static Run run(String... args) {
-    return run(new Stores(Map.of()), args);
-  }
-
   private String store() {
     return dir.resolve("store").toString();
   }
 
   private String add(String text) {
-    Run added = run("add", "--store", store(), text);
+    CliRun added = run("add", "--store", store(), text);
     assertEquals(0, added.code(), added.err());
     Matcher id = Pattern.compile("ADD +([0-9a-f-]{36})").matcher(added.out());
     assertTrue(id.find(), added.out());
@@ -71,41 +48,41 @@ class CliCommandsTest {
     add("My sister lives in Porto");
     String prefix = id.substring(0, 8);
 
-    Run get = run("get", "--store", store(), prefix);
+    CliRun get = run("get", "--store", store(), prefix);
     assertEquals(0, get.code(), get.err());
     assertTrue(get.out().startsWith(id + "  I prefer green tea in the morning\n"), get.out());
 
-    Run update = run("update", "--store", store(), prefix, "I prefer black tea in the morning");
+    CliRun update = run("update", "--store", store(), prefix, "I prefer black tea in the morning");
     assertEquals(0, update.code(), update.err());
     assertEquals("updated " + id + ": I prefer black tea in the morning\n", update.out());
 
-    Run forget = run("forget", "--store", store(), prefix);
+    CliRun forget = run("forget", "--store", store(), prefix);
     assertEquals(0, forget.code(), forget.err());
     assertTrue(forget.out().contains("engram restore " + prefix), forget.out());
-    Run restore = run("restore", "--store", store(), "--json", id.substring(0, 4));
+    CliRun restore = run("restore", "--store", store(), "--json", id.substring(0, 4));
     assertEquals(0, restore.code(), restore.err());
     JsonNode restored = new ObjectMapper().readTree(restore.out());
     assertEquals("ACTIVE", restored.get("status").asText());
     assertEquals("I prefer black tea in the morning", restored.get("text").asText());
 
-    Run history = run("history", "--store", store(), prefix);
+    CliRun history = run("history", "--store", store(), prefix);
     assertTrue(
         history.out().contains("UPDATE")
             && history.out().contains("DELETE")
             && history.out().contains("RESTORE"),
         history.out());
 
-    Run tooShort = run("get", "--store", store(), id.substring(0, 3));
+    CliRun tooShort = run("get", "--store", store(), id.substring(0, 3));
     assertEquals(2, tooShort.code());
     assertEquals(
         "engram: '"
             + id.substring(0, 3)
             + "' is too short for a memory id: give at least 4 characters of it\n",
         tooShort.err());
-    Run none = run("get", "--store", store(), "ffffffff-0000");
+    CliRun none = run("get", "--store", store(), "ffffffff-0000");
     assertEquals(1, none.code());
     assertTrue(none.err().startsWith("engram: no memory ffffffff-0000 for "), none.err());
-    Run noChange = run("update", "--store", store(), prefix);
+    CliRun noChange = run("update", "--store", store(), prefix);
     assertEquals(2, noChange.code());
     assertTrue(noChange.err().startsWith("engram: update needs the new text"), noChange.err());
   }
@@ -128,13 +105,13 @@ class CliCommandsTest {
       }
     }
     assertTrue(prefix != null, "no two of 5,000 random ids share 4 characters");
-    Run r = run(sharing(shared), "get", prefix);
+    CliRun r = run(sharing(shared), "get", prefix);
     assertEquals(2, r.code(), r.err());
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("engram: '" + prefix + "' matches "), r.err());
     assertTrue(r.err().contains(pair.get(0)) && r.err().contains(pair.get(1)), r.err());
     assertTrue(r.err().strip().endsWith("give more characters"), r.err());
-    Run whole = run(sharing(shared), "get", pair.get(1));
+    CliRun whole = run(sharing(shared), "get", pair.get(1));
     assertEquals(0, whole.code(), whole.err());
   }
 
@@ -144,7 +121,7 @@ class CliCommandsTest {
     for (String command : List.of("list", "stats", "search hello", "get abcd", "maintain")) {
       List<String> args = new ArrayList<>(List.of(command.split(" ")));
       args.addAll(1, List.of("--store", typo.toString()));
-      Run r = run(args.toArray(String[]::new));
+      CliRun r = run(args.toArray(String[]::new));
       assertEquals(2, r.code(), command + ": " + r.err());
       assertEquals(
           "engram: no store at " + typo + " (from --store); `engram add` creates one\n",
@@ -153,7 +130,7 @@ class CliCommandsTest {
       assertEquals("", r.out(), command);
     }
     assertFalse(Files.exists(typo), "nothing was created");
-    Run fromEnv = run(new Stores(Map.of("ENGRAM_STORE", typo.toString())), "stats");
+    CliRun fromEnv = run(new Stores(Map.of("ENGRAM_STORE", typo.toString())), "stats");
     assertEquals(2, fromEnv.code());
     assertTrue(fromEnv.err().contains("no store at " + typo), fromEnv.err());
   }
@@ -173,7 +150,7 @@ class CliCommandsTest {
       if (!c.getKey().endsWith("--store")) {
         args.addAll(1, List.of("--store", store()));
       }
-      Run r = run(args.toArray(String[]::new));
+      CliRun r = run(args.toArray(String[]::new));
       assertEquals(2, r.code(), c.getKey() + ": " + r.err());
       assertTrue(r.err().startsWith("engram: " + c.getValue()), c.getKey() + ": " + r.err());
       assertEquals(1, r.err().lines().count(), r.err());
@@ -188,13 +165,13 @@ class CliCommandsTest {
         List.of("stats", "list", "get " + id, "history " + id, "forget " + id, "maintain")) {
       List<String> args = new ArrayList<>(List.of(command.split(" ")));
       args.addAll(1, List.of("--store", store()));
-      Run r = run(stores, args.toArray(String[]::new));
+      CliRun r = run(stores, args.toArray(String[]::new));
       assertEquals(0, r.code(), command + ": " + r.err());
     }
     assertFalse(stores.embedder().loaded(), "the embedding model was loaded");
-    Run restored = run(stores, "restore", "--store", store(), id);
+    CliRun restored = run(stores, "restore", "--store", store(), id);
     assertEquals(0, restored.code(), restored.err());
-    Run search = run(stores, "search", "--store", store(), "bees");
+    CliRun search = run(stores, "search", "--store", store(), "bees");
     assertTrue(search.out().contains("I keep bees on my balcony"), search.out());
     assertTrue(stores.embedder().loaded(), "search embeds the query");
   }
@@ -205,7 +182,7 @@ class CliCommandsTest {
     add("My sister lives in Porto");
     ObjectMapper json = new ObjectMapper();
     for (int i = 0; i < 2; i++) {
-      Run r = run("search", "--store", store(), "--no-reinforce", "green tea in the morning");
+      CliRun r = run("search", "--store", store(), "--no-reinforce", "green tea in the morning");
       assertTrue(r.out().contains("green tea"), r.out());
     }
     JsonNode untouched = json.readTree(run("get", "--store", store(), "--json", id).out());
@@ -217,10 +194,10 @@ class CliCommandsTest {
 
   @Test
   void versionAndCompletion() {
-    Run version = run("--version");
+    CliRun version = run("--version");
     assertEquals(0, version.code());
     assertTrue(version.out().matches("(?s)engram \\d+\\.\\d+\\.\\d+\\S*\n.*"), version.out());
-    Run completion = run("completion");
+    CliRun completion = run("completion");
     assertEquals(0, completion.code(), completion.err());
     assertTrue(completion.out().contains("complete -F"), completion.out());
     assertTrue(completion.out().contains("--no-reinforce"), "search's options are completed");
@@ -237,7 +214,7 @@ class CliCommandsTest {
               "ENGRAM_LLM", "openai",
               "OPENAI_API_KEY", "test-key",
               "OPENAI_BASE_URL", server.openAiBaseUrl());
-      Run r = run(new Stores(env), "add", "--store", store(), "I moved to Porto");
+      CliRun r = run(new Stores(env), "add", "--store", store(), "I moved to Porto");
       assertEquals(0, r.code(), r.err());
       assertEquals(
           "engram: the LLM at "
@@ -257,7 +234,7 @@ class CliCommandsTest {
     }
     String url = "http://127.0.0.1:" + port + "/v1";
     Map<String, String> env = Map.of("OPENAI_API_KEY", "test-key");
-    Run r =
+    CliRun r =
         run(new Stores(env), "add", "--store", store(), "--llm", "openai", "--base-url", url, "hi");
     assertEquals(0, r.code(), r.err());
     assertEquals(

@@ -1,5 +1,6 @@
 package dev.engram.examples.cli;
 
+import static dev.engram.examples.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.engram.MemoryStore;
 import dev.engram.StoreIOException;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -38,31 +36,11 @@ import picocli.CommandLine.Model.OptionSpec;
 class Issue15CliTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(Stores stores, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        new Cli(
-                new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                stores)
-            .run(args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static Run run(String... args) {
-    return run(new Stores(Map.of()), args);
-  }
-
   private Path store() {
     return dir.resolve("store");
   }
 
-  private void assertRefused(Run r, String message) {
+  private void assertRefused(CliRun r, String message) {
     assertEquals(2, r.code(), r.err());
     assertEquals("engram: " + message + "\n", r.err());
     assertEquals("", r.out());
@@ -70,7 +48,7 @@ class Issue15CliTest {
 
   @Test
   void fileOnADirectory_saysItIsADirectory_andWritesNothing() {
-    Run r = run("add", "--store", store().toString(), "--file", dir.toString());
+    CliRun r = run("add", "--store", store().toString(), "--file", dir.toString());
     assertRefused(
         r,
         "--file "
@@ -86,11 +64,11 @@ class Issue15CliTest {
    */
   @Test
   void fileOnDevNull_isReadAsEmptyInput() {
-    Run r = run("add", "--store", store().toString(), "--file", "/dev/null");
+    CliRun r = run("add", "--store", store().toString(), "--file", "/dev/null");
     assertRefused(
         r, "--file /dev/null has no memories: expected one per line or a JSON list of strings");
     assertFalse(Files.exists(store()), "nothing was created");
-    Run missing = run("add", "--store", store().toString(), "--file", dir + "/nope.txt");
+    CliRun missing = run("add", "--store", store().toString(), "--file", dir + "/nope.txt");
     assertRefused(missing, "--file " + dir + "/nope.txt: no such file");
   }
 
@@ -117,7 +95,7 @@ class Issue15CliTest {
   @Test
   void aBaseUrlThatIsNoUrl_isRefusedBeforeAnyCallOrWrite() {
     Map<String, String> key = Map.of("OPENAI_API_KEY", "test-key");
-    Run r =
+    CliRun r =
         run(
             new Stores(key),
             "add",
@@ -130,7 +108,7 @@ class Issue15CliTest {
             "I moved to Porto");
     assertRefused(r, "--base-url must be an http:// or https:// URL with a host, got 'not a url'");
     assertFalse(Files.exists(store()), "nothing was created");
-    Run ollama =
+    CliRun ollama =
         run(
             new Stores(Map.of("OLLAMA_BASE_URL", "ftp://models.example")),
             "add",
@@ -168,7 +146,7 @@ class Issue15CliTest {
             args.add(i == 0 ? "1" : "2");
           }
         }
-        Run r = run(args.toArray(String[]::new));
+        CliRun r = run(args.toArray(String[]::new));
         assertEquals(2, r.code(), args + ": " + r.err());
         assertTrue(
             r.err().startsWith("engram: " + name + " is given more than once; give it once"),
@@ -239,7 +217,7 @@ class Issue15CliTest {
                 new AccessDeniedException(d.resolve("engram.lock").toString()));
           }
         };
-    Run r = run(denied, "add", "--store", store().toString(), "hello");
+    CliRun r = run(denied, "add", "--store", store().toString(), "hello");
     assertEquals(1, r.code());
     assertEquals(
         "engram: cannot open the store at "
@@ -259,9 +237,9 @@ class Issue15CliTest {
     run("add", "--store", store().toString(), "hello");
     Files.setPosixFilePermissions(store(), PosixFilePermissions.fromString("---------"));
     try {
-      Run r = run("list", "--store", store().toString());
+      CliRun r = run("list", "--store", store().toString());
       assertRefused(r, "--store " + store() + ": permission denied");
-      Run f = run("add", "--store", dir.resolve("other").toString(), "--file", store() + "/x");
+      CliRun f = run("add", "--store", dir.resolve("other").toString(), "--file", store() + "/x");
       assertRefused(f, "--file " + store() + "/x: permission denied");
     } finally {
       Files.setPosixFilePermissions(store(), PosixFilePermissions.fromString("rwx------"));

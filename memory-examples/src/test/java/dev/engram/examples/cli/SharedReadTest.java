@@ -1,20 +1,17 @@
 package dev.engram.examples.cli;
 
+import static dev.engram.examples.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,22 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedReadTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        new Cli(
-                new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                new Stores(Map.of()))
-            .run(args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
   private static List<Path> copies() throws IOException {
     try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return files.filter(p -> p.getFileName().toString().startsWith("engram-read-")).toList();
@@ -54,7 +35,7 @@ class SharedReadTest {
   void searchListAndStats_readAStoreAnotherProcessIsWriting() throws Exception {
     String store = dir.resolve("store").toString();
     // Written and committed before the writer starts: its history is in the history index.
-    Run added = run("add", "--store", store, "I was born in Lisbon");
+    CliRun added = run("add", "--store", store, "I was born in Lisbon");
     assertEquals(0, added.code(), added.err());
     java.util.regex.Matcher id =
         java.util.regex.Pattern.compile("ADD +([0-9a-f-]{36})").matcher(added.out());
@@ -94,26 +75,26 @@ class SharedReadTest {
       say(in, "My dog is called Pastel");
       awaitListed(lines, "My dog is called Pastel");
 
-      Run list = run("list", "--store", store);
+      CliRun list = run("list", "--store", store);
       assertEquals(0, list.code(), list.err());
       assertTrue(list.out().contains("My dog is called Pastel"), list.out());
-      Run search = run("search", "--store", store, "dog");
+      CliRun search = run("search", "--store", store, "dog");
       assertTrue(search.out().contains("My dog is called Pastel"), search.out());
 
       say(in, "I keep bees on my balcony");
       awaitListed(lines, "I keep bees on my balcony");
-      Run stats = run("stats", "--store", store, "--json");
+      CliRun stats = run("stats", "--store", store, "--json");
       assertEquals(0, stats.code(), stats.err());
       assertTrue(stats.out().contains("\"total\" : 3"), stats.out());
 
-      Run history = run("history", "--store", store, id.group(1));
+      CliRun history = run("history", "--store", store, id.group(1));
       assertEquals(0, history.code(), history.err());
       assertTrue(history.out().contains("I was born in Lisbon"), history.out());
-      Run get = run("get", "--store", store, id.group(1).substring(0, 8));
+      CliRun get = run("get", "--store", store, id.group(1).substring(0, 8));
       assertEquals(0, get.code(), get.err());
       assertTrue(get.out().contains("I was born in Lisbon"), get.out());
 
-      Run forget = run("forget", "--store", store, "abcd");
+      CliRun forget = run("forget", "--store", store, "abcd");
       assertEquals(1, forget.code(), "a write still needs the store to itself");
       assertTrue(forget.err().contains("is locked"), forget.err());
 
