@@ -4,7 +4,9 @@ import dev.engram.memory.Memory;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +41,7 @@ public record PassageFormat(
     String withSpeaker,
     String withoutSpeaker,
     String keywordsLabel) {
+  private static final Map<String, DateTimeFormatter> FORMATTERS = new ConcurrentHashMap<>();
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final PassageFormat ENGLISH =
       new PassageFormat(
@@ -99,10 +102,7 @@ public record PassageFormat(
   public String passage(Memory m) {
     String speaker = speakerOf(m);
     String template = speaker != null ? withSpeaker : withoutSpeaker;
-    String date =
-        DateTimeFormatter.ofPattern(datePattern, locale)
-            .withZone(ZoneOffset.UTC)
-            .format(m.observedAt());
+    String date = dateFormatter().format(m.observedAt());
     // {text} last, so a memory's own text is never read as a placeholder.
     return template
         .replace("{date}", date)
@@ -129,6 +129,13 @@ public record PassageFormat(
   public static String previousTurnText(Memory m) {
     String speaker = speakerOf(m);
     return speaker != null ? speaker + ": " + m.text() : m.text();
+  }
+
+  /** Parsed once per pattern and locale: every stored memory is composed with it. */
+  private DateTimeFormatter dateFormatter() {
+    return FORMATTERS.computeIfAbsent(
+        datePattern + '\u0000' + locale.toLanguageTag(),
+        k -> DateTimeFormatter.ofPattern(datePattern, locale).withZone(ZoneOffset.UTC));
   }
 
   private static String speakerOf(Memory m) {
