@@ -66,14 +66,16 @@ class KnowledgeUpdateTest {
   private static final double TARGET = 0.9;
 
   /**
-   * What this test holds the ranking to, below {@link #TARGET} for now: measured 34 of 38 rank 1
-   * and 37 of 38 with nothing stale in the top 3 (2026-12-05); the floors leave one or two
-   * scenarios of room because some are decided by embedding scores a few 1e-4 apart, which another
-   * CPU's float rounding may flip. Raise them as the ranking improves.
+   * What this test holds the ranking to: measured 35 of 38 rank 1, 38 of 38 with nothing stale in
+   * the top 3, and 35 of 38 both (2026-12-05, stale turns at 0.25); the floors leave two scenarios
+   * of room because some are decided by embedding scores a few 1e-4 apart, which another CPU's
+   * float rounding may flip. Raise them as the ranking improves.
    */
-  private static final double FLOOR_CURRENT_FIRST = 0.84;
+  private static final double FLOOR_CURRENT_FIRST = 0.86;
 
-  private static final double FLOOR_STALE_BELOW_TOP3 = 0.92;
+  private static final double FLOOR_STALE_BELOW_TOP3 = 0.94;
+
+  private static final double FLOOR_BOTH = 0.86;
 
   private static Embedder embedder;
 
@@ -943,5 +945,6 @@ class KnowledgeUpdateTest {
     System.out.println(report + summary);
     assertTrue(first >= FLOOR_CURRENT_FIRST * n, summary + "\n" + report);
     assertTrue(below >= FLOOR_STALE_BELOW_TOP3 * n, summary + "\n" + report);
+    assertTrue(both >= FLOOR_BOTH * n, summary + "\n" + report);
   }
 }
