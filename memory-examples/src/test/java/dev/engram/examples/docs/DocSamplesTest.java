@@ -110,4 +110,23 @@ class DocSamplesTest {
               == 1);
     }
   }
+
+  @Test
+  void embeddedStoreReadOnly() throws Exception {
+    Path path = dir.resolve("memory");
+    try (MemoryStore writer = EmbeddedMemory.open(path)) {
+      writer.add(Scope.user("alice"), "I am allergic to peanuts");
+      // docs/embedded-store.md: reading a store another process writes
+      try (MemoryStore memory = EmbeddedMemory.openReadOnly(path)) {
+        memory.search(Scope.user("alice"), "what should I not eat?").forEach(System.out::println);
+      }
+      // end
+      try (MemoryStore memory = EmbeddedMemory.openReadOnly(path)) {
+        assertEquals(
+            "I am allergic to peanuts",
+            memory.search(Scope.user("alice"), "what should I not eat?").get(0).text(),
+            "a read-only open sees what the writer holding the store acknowledged");
+      }
+    }
+  }
 }
