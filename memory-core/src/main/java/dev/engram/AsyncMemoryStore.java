@@ -226,14 +226,23 @@ public final class AsyncMemoryStore implements MemoryStore {
 
     @Override
     public void run() {
-      try {
-        if (!future.isDone()) {
-          future.complete(call.get());
-        }
-      } catch (Throwable t) {
-        future.completeExceptionally(t);
-      } finally {
+      if (future.isDone()) { // cancelled before it started
         room.release();
+        return;
+      }
+      T result = null;
+      Throwable failure = null;
+      try {
+        result = call.get();
+      } catch (Throwable t) {
+        failure = t;
+      }
+      // Room first: a caller woken by the future may submit again at once and must find it.
+      room.release();
+      if (failure != null) {
+        future.completeExceptionally(failure);
+      } else {
+        future.complete(result);
       }
     }
 

@@ -136,10 +136,13 @@ class AsyncMemoryStoreTest {
             + " instead",
         full.getMessage());
     assertThrows(QueueFullException.class, () -> a.searchAsync(ALICE, "one"));
+    // Runs in the worker as the future completes: a caller woken by a future finds its room free.
+    CompletableFuture<Integer> pendingWhenDone = waiting.thenApply(r -> a.pending());
 
     pipeline.gate.release(2);
     await(running);
     await(waiting);
+    assertEquals(0, await(pendingWhenDone), "the finished call still held its room");
     assertEquals(0, a.pending());
     pipeline.gate.release();
     await(a.addAsync(ALICE, "four"));
