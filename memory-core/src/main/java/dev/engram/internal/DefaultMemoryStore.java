@@ -19,6 +19,7 @@ import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
 import dev.engram.memory.Message;
 import dev.engram.memory.Scope;
+import dev.engram.observe.AddSummary;
 import dev.engram.observe.StoreObserver;
 import dev.engram.observe.StoreProbe;
 import dev.engram.pipeline.MemoryPipeline;
@@ -128,6 +129,18 @@ public final class DefaultMemoryStore implements MemoryStore {
     }
   }
 
+  /** An add's result without its scope or text, as an observer is told it. */
+  private static AddSummary summary(AddResult result) {
+    PipelineOutcome p = result.pipeline();
+    AddSummary.Pipeline pipeline =
+        switch (p.status()) {
+          case NOT_RUN -> AddSummary.Pipeline.NOT_RUN;
+          case APPLIED -> AddSummary.Pipeline.APPLIED;
+          case FELL_BACK -> AddSummary.Pipeline.FELL_BACK;
+        };
+    return new AddSummary(pipeline, p.usage(), result.events().size());
+  }
+
   private AddResult observedAdd(java.util.function.Supplier<AddResult> add) {
     long start = System.nanoTime();
     AddResult result;
@@ -139,7 +152,7 @@ public final class DefaultMemoryStore implements MemoryStore {
       throw e;
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    tell(() -> observer.added(result, elapsed));
+    tell(() -> observer.added(summary(result), elapsed));
     return result;
   }
 

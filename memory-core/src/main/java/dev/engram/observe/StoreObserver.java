@@ -1,6 +1,5 @@
 package dev.engram.observe;
 
-import dev.engram.AddResult;
 import java.time.Duration;
 
 /**
@@ -23,10 +22,10 @@ public interface StoreObserver {
   /**
    * An add (or an API call of {@code consolidate}) returned.
    *
-   * @param result what it stored and what its pipeline did (calls, tokens, a fallback)
+   * @param summary how its pipeline ended, what it spent and how many changes it wrote
    * @param elapsed its wall time
    */
-  default void added(AddResult result, Duration elapsed) {}
+  default void added(AddSummary summary, Duration elapsed) {}
 
   /** An add (or consolidate) threw {@code error} after {@code elapsed}; nothing was stored. */
   default void addFailed(RuntimeException error, Duration elapsed) {}

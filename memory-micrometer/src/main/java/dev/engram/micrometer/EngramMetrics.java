@@ -1,7 +1,6 @@
 package dev.engram.micrometer;
 
-import dev.engram.AddResult;
-import dev.engram.PipelineOutcome;
+import dev.engram.observe.AddSummary;
 import dev.engram.observe.StoreObserver;
 import dev.engram.observe.StoreProbe;
 import dev.engram.pipeline.PipelineUsage;
@@ -75,8 +74,7 @@ public final class EngramMetrics implements StoreObserver {
 
   private final MeterRegistry registry;
   private final Tags tags;
-  private final Map<PipelineOutcome.Status, Timer> adds =
-      new EnumMap<>(PipelineOutcome.Status.class);
+  private final Map<AddSummary.Pipeline, Timer> adds = new EnumMap<>(AddSummary.Pipeline.class);
   private final Timer addErrors;
   private final Timer searches;
   private final Timer searchErrors;
@@ -88,7 +86,7 @@ public final class EngramMetrics implements StoreObserver {
   private EngramMetrics(MeterRegistry registry, Tags tags) {
     this.registry = registry;
     this.tags = tags;
-    for (PipelineOutcome.Status s : PipelineOutcome.Status.values()) {
+    for (AddSummary.Pipeline s : AddSummary.Pipeline.values()) {
       adds.put(s, addTimer(s.name().toLowerCase(Locale.ROOT)));
     }
     addErrors = addTimer("error");
@@ -175,14 +173,13 @@ public final class EngramMetrics implements StoreObserver {
   }
 
   @Override
-  public void added(AddResult result, Duration elapsed) {
-    PipelineOutcome outcome = result.pipeline();
-    adds.get(outcome.status()).record(elapsed);
-    PipelineUsage usage = outcome.usage();
+  public void added(AddSummary summary, Duration elapsed) {
+    adds.get(summary.pipeline()).record(elapsed);
+    PipelineUsage usage = summary.usage();
     calls.increment(usage.llmCalls());
     inputTokens.increment(usage.inputTokens());
     outputTokens.increment(usage.outputTokens());
-    if (outcome.status() == PipelineOutcome.Status.FELL_BACK) {
+    if (summary.pipeline() == AddSummary.Pipeline.FELL_BACK) {
       fallbacks.increment();
     }
   }

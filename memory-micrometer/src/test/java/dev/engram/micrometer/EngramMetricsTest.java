@@ -121,17 +121,26 @@ class EngramMetricsTest {
 
   @Test
   void aBrokenObserver_neverFailsTheCallItReports() {
+    java.util.List<dev.engram.observe.AddSummary> told = new java.util.ArrayList<>();
     MemoryStore store =
         Engram.builder()
             .observer(
                 new dev.engram.observe.StoreObserver() {
                   @Override
-                  public void added(dev.engram.AddResult r, Duration elapsed) {
+                  public void added(dev.engram.observe.AddSummary summary, Duration elapsed) {
+                    told.add(summary);
                     throw new IllegalStateException("observer bug");
                   }
                 })
             .build();
     assertEquals(1, store.add(ALICE, "still stored").added().size());
+    assertEquals(
+        java.util.List.of(
+            new dev.engram.observe.AddSummary(
+                dev.engram.observe.AddSummary.Pipeline.NOT_RUN,
+                dev.engram.pipeline.PipelineUsage.NONE,
+                1)),
+        told);
     store.close();
   }
 
