@@ -8,8 +8,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Engram's settings under {@code engram.*}.
  *
  * <pre>
- * engram.store.type=embedded          # embedded (default) or in-memory
+ * engram.store.type=embedded          # embedded (default), opensearch or in-memory
  * engram.store.path=/var/lib/app/memory
+ * # with engram.store.type=opensearch (and dev.engram:memory-opensearch on the class path):
+ * engram.store.url=https://search.example.com:9200
+ * engram.store.username=engram        # basic auth, when the cluster has the security plugin
+ * engram.store.password=...
+ * engram.store.index-prefix=engram    # the indices engram-memories, -history, -log
  * engram.pipeline.enabled=true        # run adds through the LLM pipeline when a ChatModel bean exists
  * engram.advisor.limit=5              # memories recalled into each prompt
  * engram.advisor.min-score=0.0
@@ -28,6 +33,11 @@ public record EngramProperties(
   public enum StoreType {
     /** The durable Lucene store in {@code engram.store.path}. */
     EMBEDDED,
+    /**
+     * An OpenSearch cluster at {@code engram.store.url}; needs {@code dev.engram:memory-opensearch}
+     * on the class path.
+     */
+    OPENSEARCH,
     /** Memory only, lost on shutdown: for tests and demos. */
     IN_MEMORY
   }
@@ -35,10 +45,21 @@ public record EngramProperties(
   /**
    * Where memories live.
    *
-   * @param type embedded (default) or in-memory
+   * @param type embedded (default), opensearch or in-memory
    * @param path the embedded store's directory; required for the embedded store
+   * @param url the OpenSearch cluster's URL; required for the opensearch store
+   * @param username the OpenSearch basic-auth user, or none
+   * @param password the OpenSearch basic-auth password; required with a username
+   * @param indexPrefix the prefix of the OpenSearch index names, or the backend's default ({@code
+   *     engram})
    */
-  public record Store(@DefaultValue("embedded") StoreType type, Path path) {}
+  public record Store(
+      @DefaultValue("embedded") StoreType type,
+      Path path,
+      String url,
+      String username,
+      String password,
+      String indexPrefix) {}
 
   /**
    * The LLM pipeline.

@@ -9,11 +9,17 @@ import dev.engram.MemoryStore;
 import dev.engram.StoreIOException;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
+import dev.engram.micrometer.EngramMetrics;
+import dev.engram.observe.StoreObserver;
+import dev.engram.opensearch.OpenSearchMemory;
 import dev.engram.retrieval.EmbeddedMemory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -125,5 +131,102 @@ class EngramAutoConfigurationTest {
                       .toList();
               assertEquals(List.of("Dinner ideas?", "Sure, no peanuts tonight."), stored);
             });
+  }
+
+  @Test
+  void withARegistry_theStoreReportsEngramsMeters() {
+    runner
+        .withPropertyValues("engram.store.type=in-memory")
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            context -> {
+              MemoryStore store = context.getBean(MemoryStore.class);
+              store.add(Scope.user("alice"), "I am allergic to peanuts");
+              store.search(Scope.user("alice"), "what am I allergic to?");
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              assertEquals(
+                  1L, registry.get(EngramMetrics.ADD).tag("outcome", "not_run").timer().count());
+              assertEquals(1L, registry.get(EngramMetrics.SEARCH).timer().count());
+              assertEquals(1.0, registry.get(EngramMetrics.MEMORIES).gauge().value());
+            });
+  }
+
+  @Test
+  void anApplicationsOwnObserver_replacesTheMeters() {
+    List<String> told = new java.util.ArrayList<>();
+    StoreObserver own =
+        new StoreObserver() {
+          @Override
+          public void searched(int hits, java.time.Duration elapsed) {
+            told.add("searched " + hits);
+          }
+        };
+    runner
+        .withPropertyValues("engram.store.type=in-memory")
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean(StoreObserver.class, () -> own)
+        .run(
+            context -> {
+              context.getBean(MemoryStore.class).search(Scope.user("alice"), "anything");
+              assertEquals(List.of("searched 0"), told);
+              assertTrue(
+                  context
+                      .getBean(MeterRegistry.class)
+                      .find(EngramMetrics.SEARCH)
+                      .timers()
+                      .isEmpty());
+            });
+  }
+
+  @Test
+  void openSearchStoreWithoutAUrl_failsStartupSayingWhatToSet() {
+    runner
+        .withPropertyValues("engram.store.type=opensearch")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .rootCause()
+                    .hasMessageContaining("engram.store.url is required for the opensearch store"));
+  }
+
+  @Test
+  void openSearchStoreWithABadPrefix_failsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "engram.store.type=opensearch",
+            "engram.store.url=http://127.0.0.1:9",
+            "engram.store.index-prefix=Bad Prefix")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .hasStackTraceContaining("engram.store: indexPrefix must be"));
+  }
+
+  @Test
+  @EnabledIfEnvironmentVariable(named = "ENGRAM_OPENSEARCH_URL", matches = ".+")
+  void openSearchStore_fromItsUrl_storesAndRecallsPerUser() {
+    String url = System.getenv("ENGRAM_OPENSEARCH_URL");
+    String prefix = "starter-test";
+    OpenSearchMemory.builder().url(url).indexPrefix(prefix).deleteStore();
+    try {
+      runner
+          .withPropertyValues(
+              "engram.store.type=opensearch",
+              "engram.store.url=" + url,
+              "engram.store.index-prefix=" + prefix)
+          .run(
+              context -> {
+                MemoryStore store = context.getBean(MemoryStore.class);
+                store.add(Scope.user("alice"), "I am allergic to peanuts");
+                assertEquals(
+                    List.of("I am allergic to peanuts"),
+                    store.search(Scope.user("alice"), "what am I allergic to?").stream()
+                        .map(h -> h.memory().text())
+                        .toList());
+                assertEquals(List.of(), store.search(Scope.user("bob"), "what am I allergic to?"));
+              });
+    } finally {
+      OpenSearchMemory.builder().url(url).indexPrefix(prefix).deleteStore();
+    }
   }
 }
