@@ -150,7 +150,7 @@ public final class LuceneBackend implements MemoryBackend {
    * @throws dev.engram.IncompatibleStoreException if the store was built differently
    */
   public static LuceneBackend openReadOnly(Path dir, Options options) {
-    IOException last = null;
+    Exception last = null;
     for (int attempt = 1; attempt <= READ_ONLY_ATTEMPTS; attempt++) {
       long before = lastCommit(dir);
       LuceneBackend opened;
@@ -159,6 +159,16 @@ public final class LuceneBackend implements MemoryBackend {
       } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
         last = e; // a commit of the writer removed a file we were about to read: again
         continue;
+      } catch (dev.engram.StoreCorruptedException e) {
+        // Lucene reports a file that a merge of the writer deleted under us as a corrupt index
+        // ("Problem reading index", caused by NoSuchFileException): that is a race with a commit,
+        // not damage, when the file is missing or the writer has committed since.
+        // A file missing from an unchanged commit is damage once the attempts are used up.
+        if (lastCommit(dir) != before || (causedByMissingFile(e) && attempt < READ_ONLY_ATTEMPTS)) {
+          last = e;
+          continue;
+        }
+        throw e;
       } catch (IOException e) {
         throw new StoreIOException(
             "cannot open the store at " + dir + " read-only: " + e.getMessage(), e);
@@ -177,6 +187,16 @@ public final class LuceneBackend implements MemoryBackend {
             + (last == null ? "" : " (" + last.getMessage() + ")")
             + "; try again",
         last);
+  }
+
+  private static boolean causedByMissingFile(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.file.NoSuchFileException
+          || t instanceof java.io.FileNotFoundException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The generation of the index's last commit, or -1 if it cannot be listed. */
