@@ -64,29 +64,28 @@ public class EngramAutoConfiguration {
       ObjectProvider<StoreObserver> observers) {
     Engram.Builder b = Engram.builder();
     EngramProperties.Store store = properties.store();
-    String description;
-    switch (store.type()) {
-      case EMBEDDED -> {
-        if (store.path() == null) {
-          throw new IllegalStateException(
-              "engram.store.path is required for the embedded store: set it to the directory the"
-                  + " memories live in (or set engram.store.type=in-memory for a throwaway store)");
-        }
-        b.backend(EmbeddedMemory.backend(store.path()).build());
-        description = "embedded store in " + store.path();
-      }
-      case OPENSEARCH -> {
-        if (!ClassUtils.isPresent(OPENSEARCH_ENTRY, getClass().getClassLoader())) {
-          throw new IllegalStateException(
-              "engram.store.type=opensearch needs the dependency dev.engram:memory-opensearch on"
-                  + " the class path: add it (its version comes from dev.engram:memory-bom)");
-        }
-        b.backend(OpenSearchStores.backend(store));
-        description = "OpenSearch store at " + store.url();
-      }
-      case IN_MEMORY -> description = "in-memory store";
-      default -> throw new IllegalStateException("unknown engram.store.type " + store.type());
-    }
+    String description =
+        switch (store.type()) {
+          case EMBEDDED -> {
+            if (store.path() == null) {
+              throw new IllegalStateException(
+                  "engram.store.path is required for the embedded store: set it to the directory the"
+                      + " memories live in (or set engram.store.type=in-memory for a throwaway store)");
+            }
+            b.backend(EmbeddedMemory.backend(store.path()).build());
+            yield "embedded store in " + store.path();
+          }
+          case OPENSEARCH -> {
+            if (!ClassUtils.isPresent(OPENSEARCH_ENTRY, getClass().getClassLoader())) {
+              throw new IllegalStateException(
+                  "engram.store.type=opensearch needs the dependency dev.engram:memory-opensearch on"
+                      + " the class path: add it (its version comes from dev.engram:memory-bom)");
+            }
+            b.backend(OpenSearchStores.backend(store));
+            yield "OpenSearch store at " + store.url();
+          }
+          case IN_MEMORY -> "in-memory store";
+        };
     StoreObserver observer = observers.getIfUnique();
     if (observer != null) {
       b.observer(observer);
