@@ -22,15 +22,24 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Every contract of the testkit on the OpenSearch backend with its defaults (bge-small, English),
  * against a real node: run {@code scripts/opensearch start} and set {@code ENGRAM_OPENSEARCH_URL}
  * to the URL it prints. Each test gets its own random index prefix, and its indices are deleted
- * after it.
+ * after it. The tests run four at a time (junit-platform.properties): they wait on the node far
+ * more than they compute, and no two share an index. The concurrency contract, by far the longest,
+ * starts first so that the others run beside it.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 @EnabledIfEnvironmentVariable(
     named = OpenSearchContractTest.URL_VARIABLE,
     matches = ".+",
@@ -145,6 +154,7 @@ class OpenSearchContractTest {
   }
 
   @Nested
+  @Order(1)
   class Concurrency extends ConcurrencyContract {
     @Override
     protected MemoryBackend newBackend(Path dir) {

@@ -12,12 +12,21 @@ import dev.engram.testkit.RecallContract;
 import dev.engram.testkit.ScopeContract;
 import dev.engram.testkit.ValidationContract;
 import java.nio.file.Path;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Every contract on the embedded Lucene store with a test embedder, so that memory-retrieval checks
- * its contracts without the in-process model (memory-embeddings-onnx runs them again with it).
+ * its contracts without the in-process model (memory-embeddings-onnx runs them again with it). The
+ * tests run four at a time (junit-platform.properties), each on a store of its own; the concurrency
+ * contract, by far the longest, starts first so that the others run beside it.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class HashEmbedderContractTest {
   static MemoryBackend backend(Path dir) {
     return EmbeddedMemory.backend(dir.resolve("store")).embedder(new HashEmbedder()).build();
@@ -88,6 +97,7 @@ class HashEmbedderContractTest {
   }
 
   @Nested
+  @Order(1)
   class Concurrency extends ConcurrencyContract {
     @Override
     protected MemoryBackend newBackend(Path dir) {
