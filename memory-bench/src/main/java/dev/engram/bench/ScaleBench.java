@@ -252,7 +252,7 @@ public final class ScaleBench {
     }
     Embedder model = null;
     if (o.sizes().stream().anyMatch(n -> n <= o.realEmbeddingsUpTo())) {
-      model = OnnxEmbedders.bgeSmallEn();
+      model = OnnxEmbedders.e5SmallV2(); // the default model of a new store
       report.set("embeddingModel", modelThroughput(model, o.seed(), o.runs(), log));
     }
     ArrayNode sizes = report.putArray("sizes");

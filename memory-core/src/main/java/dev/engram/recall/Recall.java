@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Fusion</b>: each list min-max normalised and combined by weight (or reciprocal rank).
  *   <li><b>Conversation signals</b> for turns said in a session: the session's summed score, the
  *       speaker the query names, the neighbouring turns, the question a turn answers.
+ *   <li><b>Time</b>: when the query asks about time, the memories whose text names one score × (1 +
+ *       {@link RecallSettings#timeWeight()}).
  *   <li><b>Supersession</b>: a turn ranks below the facts derived from it and the memories that
  *       superseded them; a turn whose every derived fact is out of date loses relevance.
  *   <li><b>Blend</b> of relevance, retention and importance ({@link RankingWeights}).
@@ -109,6 +111,7 @@ public final class Recall {
     double boosted;
     double neighbour;
     double reply;
+    double timeFactor = 1;
     double relevance;
     double retention;
     double score;
@@ -191,11 +194,18 @@ public final class Recall {
     ConversationSignals.apply(admitted, request.query(), settings);
 
     RankingWeights w = request.weights() != null ? request.weights() : weights;
+    double timeBoost =
+        settings.timeWeight() > 0 && settings.timeCues().asksAboutTime(request.query())
+            ? 1 + settings.timeWeight()
+            : 1;
     Map<MemoryId, Scored> admittedById = new HashMap<>();
     for (Scored x : admitted) {
       admittedById.put(x.memory.id(), x);
-      double finalScore = x.boosted + x.neighbour + x.reply;
-      x.relevance = Math.max(0, Math.min(1, finalScore / attainable(x.memory)));
+      if (timeBoost > 1 && settings.timeCues().namesTime(x.memory.text())) {
+        x.timeFactor = timeBoost;
+      }
+      double finalScore = (x.boosted + x.neighbour + x.reply) * x.timeFactor;
+      x.relevance = Math.max(0, Math.min(1, finalScore / (attainable(x.memory) * timeBoost)));
       // As of an earlier date a turn was not yet out of date.
       x.stale = request.asOf() == null && isStale(x.memory);
       if (x.stale) {
@@ -364,6 +374,9 @@ public final class Recall {
     signals.put("neighbours", x.neighbour);
     if (settings.replyWeight() > 0) {
       signals.put("reply", x.reply);
+    }
+    if (x.timeFactor != 1) {
+      signals.put("timeFactor", x.timeFactor);
     }
     if (x.stale) {
       signals.put("staleTurnFactor", settings.staleTurnFactor());

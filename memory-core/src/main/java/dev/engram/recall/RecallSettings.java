@@ -29,6 +29,8 @@ public final class RecallSettings {
   private final double speakerBoost;
   private final double neighbourWeight;
   private final double replyWeight;
+  private final double timeWeight;
+  private final TimeCues timeCues;
   private final Set<String> queryStopwords;
   private final double reinforceThreshold;
   private final double reinforceNearBest;
@@ -43,6 +45,8 @@ public final class RecallSettings {
     this.speakerBoost = b.speakerBoost;
     this.neighbourWeight = b.neighbourWeight;
     this.replyWeight = b.replyWeight;
+    this.timeWeight = b.timeWeight;
+    this.timeCues = b.timeCues;
     this.queryStopwords = b.queryStopwords;
     this.reinforceThreshold = b.reinforceThreshold;
     this.reinforceNearBest = b.reinforceNearBest;
@@ -70,6 +74,8 @@ public final class RecallSettings {
     b.speakerBoost = speakerBoost;
     b.neighbourWeight = neighbourWeight;
     b.replyWeight = replyWeight;
+    b.timeWeight = timeWeight;
+    b.timeCues = timeCues;
     b.queryStopwords = queryStopwords;
     b.reinforceThreshold = reinforceThreshold;
     b.reinforceNearBest = reinforceNearBest;
@@ -113,6 +119,16 @@ public final class RecallSettings {
     return replyWeight;
   }
 
+  /** The time signal's weight: a hit naming a time scores × (1 + it) for a query about time. */
+  public double timeWeight() {
+    return timeWeight;
+  }
+
+  /** How the time signal tells a query about time and a text that names one. */
+  public TimeCues timeCues() {
+    return timeCues;
+  }
+
   /** Words dropped from queries before the lexical list, lower-case. */
   public Set<String> queryStopwords() {
     return queryStopwords;
@@ -143,7 +159,8 @@ public final class RecallSettings {
     return String.format(
         Locale.ROOT,
         "RecallSettings[candidateDepth=%d, fusion=%s, vectorWeight=%s, sessionWeight=%s,"
-            + " speakerBoost=%s, neighbourWeight=%s, replyWeight=%s, queryStopwords=%d words,"
+            + " speakerBoost=%s, neighbourWeight=%s, replyWeight=%s, timeWeight=%s,"
+            + " queryStopwords=%d words,"
             + " reinforceThreshold=%s, reinforceNearBest=%s, linkFactor=%s, staleTurnFactor=%s]",
         candidateDepth,
         fusion,
@@ -152,6 +169,7 @@ public final class RecallSettings {
         speakerBoost,
         neighbourWeight,
         replyWeight,
+        timeWeight,
         queryStopwords.size(),
         reinforceThreshold,
         reinforceNearBest,
@@ -167,7 +185,9 @@ public final class RecallSettings {
     private double sessionWeight = 0.2;
     private double speakerBoost = 0.2;
     private double neighbourWeight = 0.2;
-    private double replyWeight = 0.0;
+    private double replyWeight = 0.2;
+    private double timeWeight = 0.2;
+    private TimeCues timeCues = TimeCues.english();
     private Set<String> queryStopwords = EnglishStopwords.WORDS;
     private double reinforceThreshold = 0.3;
     private double reinforceNearBest = 0.85;
@@ -228,10 +248,30 @@ public final class RecallSettings {
 
     /**
      * Sets ρ, in [0, 1]: a turn that follows a question by another speaker in its session gains ρ ×
-     * that question's score, when the question is a candidate too; default 0 (off).
+     * that question's score, when the question is a candidate too; default 0.2 (measured on LoCoMo:
+     * docs/evaluation.md). 0 turns it off.
      */
     public Builder replyWeight(double weight) {
       this.replyWeight = unit("replyWeight", weight);
+      return this;
+    }
+
+    /**
+     * Sets the time signal's weight, in [0, 1]: when the query asks about time ({@link
+     * TimeCues#asksAboutTime}), a hit whose text names a time ({@link TimeCues#namesTime}) scores ×
+     * (1 + weight); default 0.2 (measured on LoCoMo: docs/evaluation.md). 0 turns it off.
+     */
+    public Builder timeWeight(double weight) {
+      this.timeWeight = unit("timeWeight", weight);
+      return this;
+    }
+
+    /**
+     * Sets the cues by which the time signal tells a query about time and a text that names one;
+     * default {@link TimeCues#english()}. Use the store's language.
+     */
+    public Builder timeCues(TimeCues cues) {
+      this.timeCues = Objects.requireNonNull(cues, "timeCues must not be null");
       return this;
     }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Nested;
 
 /**
  * The contracts where the embedding model matters, on the embedded Lucene store with its defaults
- * (bge-small, English); memory-retrieval's HashEmbedderContractTest runs every contract.
+ * (e5-small-v2, English); memory-retrieval's HashEmbedderContractTest runs every contract.
  */
 class EmbeddedContractTest {
   static MemoryBackend backend(Path dir) {

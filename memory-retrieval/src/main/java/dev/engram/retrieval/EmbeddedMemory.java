@@ -8,6 +8,7 @@ import dev.engram.embed.EmbedderProvider;
 import dev.engram.retrieval.internal.LogFileOps;
 import dev.engram.retrieval.internal.LogRepair;
 import dev.engram.retrieval.internal.LuceneBackend;
+import dev.engram.retrieval.internal.StoreMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -41,10 +44,11 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
  *     .build();
  * }
  *
- * <p>Defaults are English-first: the bge-small-en-v1.5 embedding model (in process, from the
- * memory-embeddings-onnx module, which must be on the class path unless an embedder is set),
- * Lucene's {@link EnglishAnalyzer} and English passage words ({@code On 8 May 2023, Caroline said:
- * …}). For other languages choose a matching model, analyzer and passage format (see {@link
+ * <p>Defaults are English-first: the e5-small-v2 embedding model (in process, from the
+ * memory-embeddings-onnx module, which must be on the class path unless an embedder is set; a store
+ * built with another model that module provides, such as bge-small-en-v1.5, keeps it), Lucene's
+ * {@link EnglishAnalyzer} and English passage words ({@code On 8 May 2023, Caroline said: …}). For
+ * other languages choose a matching model, analyzer and passage format (see {@link
  * BackendBuilder#embedder(Embedder)}, {@link BackendBuilder#analyzer(String, Analyzer)} and {@link
  * BackendBuilder#passageFormat(PassageFormat)}). Start the JVM with {@code --add-modules
  * jdk.incubator.vector}: Lucene's vector maths is 3–4 times faster with it.
@@ -69,6 +73,17 @@ public final class EmbeddedMemory {
    */
   public static MemoryStore openReadOnly(Path dir) {
     return backend(dir).openReadOnly(Engram.builder());
+  }
+
+  /**
+   * The id of the embedding model the store in {@code dir} was built with ({@code none} for a
+   * lexical-only store), or empty if {@code dir} holds no store.
+   *
+   * @throws dev.engram.StoreCorruptedException if the store's metadata is unreadable
+   */
+  public static Optional<String> recordedModel(Path dir) {
+    Objects.requireNonNull(dir, "dir must not be null");
+    return Optional.ofNullable(StoreMetadata.recordedModelId(dir));
   }
 
   /** A builder for the backend of a store in {@code dir}. */
@@ -139,10 +154,14 @@ public final class EmbeddedMemory {
 
     /**
      * Sets the embedding model; default the {@link EmbedderProvider} on the class path
-     * (memory-embeddings-onnx: bge-small-en-v1.5 in process, English-first), else none, and
-     * building fails saying so. For Chinese, for example, {@code Embedders.of(new
-     * BgeSmallZhV15QuantizedEmbeddingModel(), "bge-small-zh-v1.5-q", "为这个句子生成表示以用于检索相关文章：", "")}
-     * with a CJK analyzer. A store refuses to open with a model other than the one that built it.
+     * (memory-embeddings-onnx: e5-small-v2 in process, English), else none, and building fails
+     * saying so. Without this setting an existing store reopens with the model it was built with
+     * when a provider on the class path offers it (memory-embeddings-onnx also offers
+     * bge-small-en-v1.5, the default before), so that changing the default never makes a store
+     * unreadable; {@link EmbeddedMemory#reindex} moves it to the default. For Chinese, for example,
+     * {@code Embedders.of(new BgeSmallZhV15QuantizedEmbeddingModel(), "bge-small-zh-v1.5-q",
+     * "为这个句子生成表示以用于检索相关文章：", "")} with a CJK analyzer. A store refuses to open with a model other
+     * than the one that built it.
      */
     public BackendBuilder embedder(Embedder embedder) {
       this.embedder = Objects.requireNonNull(embedder, "embedder must not be null");
@@ -227,7 +246,20 @@ public final class EmbeddedMemory {
     }
 
     LuceneBackend.Options options(boolean raw) {
-      Embedder e = lexicalOnly ? null : (embedderSet ? embedder : DefaultEmbedder.get());
+      return options(raw, false);
+    }
+
+    /**
+     * The options; with {@code keepRecordedModel} and no embedder set, the model the store in the
+     * directory was built with, else the default one (a new store, or a reindex to the default).
+     */
+    private LuceneBackend.Options options(boolean raw, boolean keepRecordedModel) {
+      Embedder e =
+          lexicalOnly
+              ? null
+              : embedderSet
+                  ? embedder
+                  : DefaultEmbedder.get(keepRecordedModel ? recordedModelOrNull(dir) : null);
       return new LuceneBackend.Options(
           e,
           analyzer != null ? analyzer : new EnglishAnalyzer(),
@@ -264,7 +296,7 @@ public final class EmbeddedMemory {
     public MemoryStore openReadOnly(Engram.Builder store) {
       Objects.requireNonNull(store, "store must not be null");
       ReindexTool.refuseIfInterrupted(dir);
-      LuceneBackend backend = LuceneBackend.openReadOnly(dir, options());
+      LuceneBackend backend = LuceneBackend.openReadOnly(dir, options(false, true));
       try {
         return new ReadOnlyMemoryStore(store.backend(backend).build(), dir);
       } catch (RuntimeException e) {
@@ -283,32 +315,36 @@ public final class EmbeddedMemory {
      */
     public MemoryBackend build() {
       ReindexTool.refuseIfInterrupted(dir);
-      return LuceneBackend.open(dir, options());
+      return LuceneBackend.open(dir, options(false, true));
+    }
+
+    /** The recorded model; unreadable metadata is reported by the open itself. */
+    private static String recordedModelOrNull(Path dir) {
+      try {
+        return StoreMetadata.recordedModelId(dir);
+      } catch (RuntimeException e) {
+        return null;
+      }
     }
   }
 
   /**
-   * The default model, found through {@link EmbedderProvider} (memory-embeddings-onnx registers the
-   * in-process one) and loaded once per JVM: it takes a second or two and is thread-safe.
+   * The default models, found through {@link EmbedderProvider} (memory-embeddings-onnx registers
+   * the in-process ones), each loaded once per JVM: it takes a second or two and is thread-safe.
    */
   private static final class DefaultEmbedder {
-    private static volatile Embedder instance;
+    private static final ConcurrentHashMap<String, Embedder> LOADED = new ConcurrentHashMap<>();
 
-    static Embedder get() {
-      Embedder e = instance;
-      if (e == null) {
-        synchronized (DefaultEmbedder.class) {
-          e = instance;
-          if (e == null) {
-            e = find().load();
-            instance = e;
-          }
-        }
-      }
-      return e;
+    /**
+     * The provider's model for {@code recordedModel} when one offers it, else the highest priority
+     * one.
+     */
+    static Embedder get(String recordedModel) {
+      EmbedderProvider p = find(recordedModel);
+      return LOADED.computeIfAbsent(p.modelId(), id -> p.load());
     }
 
-    private static EmbedderProvider find() {
+    private static EmbedderProvider find(String recordedModel) {
       List<EmbedderProvider> providers = new ArrayList<>();
       ServiceLoader.load(EmbedderProvider.class, EmbeddedMemory.class.getClassLoader())
           .forEach(providers::add);
@@ -317,6 +353,11 @@ public final class EmbeddedMemory {
             "no embedding model: add the dependency dev.engram:memory-embeddings-onnx (the"
                 + " in-process default model), or give the store one with"
                 + " EmbeddedMemory.backend(dir).embedder(...), or use .lexicalOnly()");
+      }
+      for (EmbedderProvider p : providers) {
+        if (p.modelId().equals(recordedModel)) {
+          return p;
+        }
       }
       providers.sort(
           Comparator.comparingInt(EmbedderProvider::priority)

@@ -4,7 +4,7 @@ import dev.engram.embed.Embedder;
 import dev.engram.embed.EmbedderProvider;
 
 /**
- * Registers {@link OnnxEmbedders#bgeSmallEn()} as the embedded store's default model (found through
+ * Registers {@link OnnxEmbedders#e5SmallV2()} as the embedded store's default model (found through
  * {@link java.util.ServiceLoader}; not for direct use).
  */
 public final class DefaultModelProvider implements EmbedderProvider {
@@ -13,11 +13,11 @@ public final class DefaultModelProvider implements EmbedderProvider {
 
   @Override
   public String modelId() {
-    return OnnxEmbedders.BGE_SMALL_EN_ID;
+    return OnnxEmbedders.E5_SMALL_V2_ID;
   }
 
   @Override
   public Embedder load() {
-    return OnnxEmbedders.bgeSmallEn();
+    return OnnxEmbedders.e5SmallV2();
   }
 }

@@ -56,11 +56,24 @@ final class Chat {
   static final double RECALL_ONLY_MIN_RELEVANCE = 0.5;
 
   /**
-   * For a question: the least cosine (bge-small-en-v1.5 with its query instruction) of a memory
-   * offered as an answer. On ChatRecallTest's pairs the answers score 0.45 to 0.70 and the best
-   * memory for a question nothing answers ("what is the capital of Mongolia?") 0.43.
+   * For a question: the least cosine of a memory offered as an answer, in the scale of the store's
+   * model. On ChatRecallTest's pairs, bge-small-en-v1.5 (with its query instruction) scores the
+   * answers 0.45 to 0.70 and the best memory for a question nothing answers ("what is the capital
+   * of Mongolia?") 0.43; e5-small-v2 (with its "query: " and "passage: " prefixes) puts every text
+   * higher and closer together: answers 0.79 to 0.86, the best memory for that question 0.71.
    */
-  static final double QUESTION_MIN_COSINE = 0.44;
+  static double questionMinCosine(String modelId) {
+    return modelId.startsWith("e5-") ? 0.75 : 0.44;
+  }
+
+  /**
+   * For a question: an offered memory's cosine must be within this share of the spread between the
+   * best and the worst recalled memory's cosine, below the best. Relative to the spread, since
+   * models differ in it: e5-small-v2 puts an answer only 0.01 to 0.06 above unrelated memories,
+   * whose own cosines lie within 0.01 of each other, so a rule on the relevance alone (which
+   * min-max fusion stretches) offered them with the answer.
+   */
+  static final double QUESTION_COSINE_SPREAD = 0.25;
 
   /**
    * For a question: how far below the best relevance an offered memory may be, as a share of the
@@ -74,6 +87,7 @@ final class Chat {
 
   private final Stores stores;
   private boolean reinforce = true;
+  private String modelId = "";
   private final InputStream in;
   private final PrintStream out;
   private final PrintStream err;
@@ -103,7 +117,9 @@ final class Chat {
     boolean show = showRecall;
     List<ChatMessage> conversation = new ArrayList<>();
     // Every turn is searched: load the model while the store opens.
-    stores.embedder().loadInBackground();
+    LazyEmbedder embedder = stores.embedder(where.where);
+    this.modelId = embedder.modelId();
+    embedder.loadInBackground();
     try (MemoryStore store = stores.create(where.where, model);
         ChatInput input = ChatInput.open(in, out)) {
       out.println(
@@ -216,7 +232,7 @@ final class Chat {
       }
     } else {
       Utterance.Kind said = Utterance.classify(line);
-      out.println(recallOnlyReply(recalled, said));
+      out.println(recallOnlyReply(recalled, said, modelId));
       if (said != Utterance.Kind.STATEMENT) {
         // A question or small talk is recalled against, never remembered.
         if (show) {
@@ -338,32 +354,44 @@ final class Chat {
   /**
    * What a question is offered. A question asks in other words than the fact that answers it ("what
    * food must I avoid?" — "I am allergic to shellfish"), so meaning alone must do: the memories
-   * ranked near the best (relevance within {@link #QUESTION_RELEVANCE_GAP}) whose embedding is
-   * close enough to the question's to be about it at all ({@link #QUESTION_MIN_COSINE}), at most
-   * {@link #QUESTION_MAX_OFFERED}.
+   * ranked near the best (relevance within {@link #QUESTION_RELEVANCE_GAP}, cosine within {@link
+   * #QUESTION_COSINE_SPREAD}) whose embedding is close enough to the question's to be about it at
+   * all ({@link #questionMinCosine}), at most {@link #QUESTION_MAX_OFFERED}.
    */
-  static List<SearchHit> answers(List<SearchHit> recalled) {
+  static List<SearchHit> answers(List<SearchHit> recalled, double minCosine) {
     double best = recalled.stream().mapToDouble(h -> h.explanation().relevance()).max().orElse(0);
+    double bestCosine = Double.NEGATIVE_INFINITY;
+    double worstCosine = Double.POSITIVE_INFINITY;
+    for (SearchHit h : recalled) {
+      Double cosine = h.explanation().signals().get("vector");
+      if (cosine != null) {
+        bestCosine = Math.max(bestCosine, cosine);
+        worstCosine = Math.min(worstCosine, cosine);
+      }
+    }
+    double spread = bestCosine - worstCosine;
+    double top = bestCosine;
     return recalled.stream()
         .filter(
             h -> {
               Double cosine = h.explanation().signals().get("vector");
               return cosine != null
-                  && cosine >= QUESTION_MIN_COSINE
+                  && cosine >= minCosine
+                  && top - cosine <= QUESTION_COSINE_SPREAD * spread
                   && h.explanation().relevance() >= best * (1 - QUESTION_RELEVANCE_GAP);
             })
         .limit(QUESTION_MAX_OFFERED)
         .toList();
   }
 
-  static String recallOnlyReply(List<SearchHit> recalled, Utterance.Kind said) {
+  static String recallOnlyReply(List<SearchHit> recalled, Utterance.Kind said, String modelId) {
     if (said == Utterance.Kind.SMALL_TALK) {
       return "memory: (small talk is not stored) Tell me about yourself and I will remember it;"
           + " ask me and I will say what I remember.";
     }
     List<SearchHit> facts =
         said == Utterance.Kind.QUESTION
-            ? answers(recalled)
+            ? answers(recalled, questionMinCosine(modelId))
             : recalled.stream().filter(Chat::relevantEnough).toList();
     String stored = said == Utterance.Kind.STATEMENT ? " (stored what you said)" : "";
     if (facts.isEmpty()) {

@@ -429,7 +429,7 @@ final class Commands {
       }
       SearchRequest request = b.build();
       // The query is embedded: load the model while the store opens.
-      stores.embedder().loadInBackground();
+      stores.embedder(where.where).loadInBackground();
       try (MemoryStore store = openToRead()) {
         List<SearchHit> hits = store.search(request);
         if (json.json) {

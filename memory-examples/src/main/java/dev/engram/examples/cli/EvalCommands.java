@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.engram.MemoryStore;
 import dev.engram.examples.eval.LocomoEval;
 import dev.engram.examples.eval.LocomoQa;
+import dev.engram.recall.RecallSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +108,18 @@ final class EvalCommands {
     boolean quantized;
 
     @Option(
+        names = "--reply-weight",
+        paramLabel = "W",
+        description = "the reply signal's weight, 0 to 1 (default the store's, 0.2)")
+    Double replyWeight;
+
+    @Option(
+        names = "--time-weight",
+        paramLabel = "W",
+        description = "the time signal's weight, 0 to 1 (default the store's, 0.2)")
+    Double timeWeight;
+
+    @Option(
         names = "--dump",
         paramLabel = "FILE",
         description =
@@ -131,6 +144,13 @@ final class EvalCommands {
       super(cli);
     }
 
+    private static double unit(String option, double w) {
+      if (!(w >= 0 && w <= 1)) {
+        throw new UsageException(option + " must be between 0 and 1, got " + w);
+      }
+      return w;
+    }
+
     @Override
     public Integer call() throws IOException {
       List<dev.engram.examples.eval.Locomo.Conversation> conversations = conversations();
@@ -150,7 +170,15 @@ final class EvalCommands {
       } else if (url != null) {
         throw new UsageException("--url goes with --backend opensearch");
       }
-      Stores.Opened opened = stores.openForEval(storeDir, fusion, quantized, opensearch);
+      RecallSettings.Builder recall = RecallSettings.builder();
+      if (replyWeight != null) {
+        recall.replyWeight(unit("--reply-weight", replyWeight));
+      }
+      if (timeWeight != null) {
+        recall.timeWeight(unit("--time-weight", timeWeight));
+      }
+      Stores.Opened opened =
+          stores.openForEval(storeDir, fusion, quantized, opensearch, recall.build());
       ObjectNode report;
       try (MemoryStore s = opened.store()) {
         report =

@@ -4,22 +4,41 @@ import dev.engram.embed.Embedder;
 import dev.engram.embeddings.onnx.OnnxEmbedders;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
- * The command line's embedding model (bge-small-en-v1.5), loaded only when something is embedded.
- * Loading it takes seconds and a hundred-odd megabytes, and {@code stats}, {@code list}, {@code
- * get}, {@code forget} and the other commands that embed nothing never need it. The store checks
- * the model's id and dimension when it opens; those are known without loading it, and checked
- * against the real model once it is loaded.
+ * One of the command line's embedding models, loaded only when something is embedded. Loading it
+ * takes seconds and a hundred-odd megabytes, and {@code stats}, {@code list}, {@code get}, {@code
+ * forget} and the other commands that embed nothing never need it. The store checks the model's id
+ * and dimension when it opens; those are known without loading it, and checked against the real
+ * model once it is loaded.
  */
 final class LazyEmbedder implements Embedder {
-  /** The id {@link OnnxEmbedders#bgeSmallEn()} records in a store. */
-  static final String MODEL_ID = "bge-small-en-v1.5-q";
+  /** The models the command line knows; both have 384 dimensions. */
+  enum Model {
+    /** e5-small-v2, for new stores. */
+    E5_SMALL_V2(OnnxEmbedders.E5_SMALL_V2_ID, OnnxEmbedders::e5SmallV2),
+    /** bge-small-en-v1.5, the default before: for the stores built with it. */
+    BGE_SMALL_EN(OnnxEmbedders.BGE_SMALL_EN_ID, OnnxEmbedders::bgeSmallEn);
+
+    final String id;
+    final Supplier<Embedder> loader;
+
+    Model(String id, Supplier<Embedder> loader) {
+      this.id = id;
+      this.loader = loader;
+    }
+  }
 
   static final int DIMENSION = 384;
 
+  private final Model which;
   private final CompletableFuture<Embedder> model = new CompletableFuture<>();
   private volatile boolean started;
+
+  LazyEmbedder(Model which) {
+    this.which = which;
+  }
 
   /**
    * Starts loading the model on a background thread, for a command that will certainly embed
@@ -55,13 +74,13 @@ final class LazyEmbedder implements Embedder {
 
   private void load() {
     try {
-      Embedder e = OnnxEmbedders.bgeSmallEn();
-      if (!e.modelId().equals(MODEL_ID) || e.dimension() != DIMENSION) {
+      Embedder e = which.loader.get();
+      if (!e.modelId().equals(which.id) || e.dimension() != DIMENSION) {
         throw new IllegalStateException(
             "the bundled embedding model is "
                 + e
                 + ", not "
-                + MODEL_ID
+                + which.id
                 + " ("
                 + DIMENSION
                 + " dimensions) as the command line expects");
@@ -79,7 +98,7 @@ final class LazyEmbedder implements Embedder {
 
   @Override
   public String modelId() {
-    return MODEL_ID;
+    return which.id;
   }
 
   @Override
@@ -118,6 +137,6 @@ final class LazyEmbedder implements Embedder {
 
   @Override
   public String toString() {
-    return MODEL_ID + " (" + DIMENSION + " dimensions, loaded on first use)";
+    return which.id + " (" + DIMENSION + " dimensions, loaded on first use)";
   }
 }

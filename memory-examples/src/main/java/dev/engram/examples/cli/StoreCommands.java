@@ -62,7 +62,7 @@ final class StoreCommands {
       description = {
         "Rebuild the store's index (e.g. after a change of embedding model).",
         "Rebuilds the index (vectors and text fields) from the store's records with the embedding"
-            + " model and analyzer this command line uses (bge-small-en-v1.5, english). Memories"
+            + " model and analyzer this command line uses (e5-small-v2, english). Memories"
             + " and history are kept; the store must not be open in another process."
       })
   static final class Reindex extends Commands.Base {
@@ -101,7 +101,7 @@ final class StoreCommands {
                 + (n == 1 ? "y" : "ies")
                 + " in "
                 + stores.storeDir(where)
-                + " (embedding model bge-small-en-v1.5, english analyzer)");
+                + " (embedding model e5-small-v2, english analyzer)");
       }
       return 0;
     }

@@ -33,7 +33,8 @@ public class Stores {
 
   private final Map<String, String> env;
   private final Function<Options.Llm, ChatModel> models;
-  private final LazyEmbedder embedder = new LazyEmbedder();
+  private final LazyEmbedder embedder = new LazyEmbedder(LazyEmbedder.Model.E5_SMALL_V2);
+  private final LazyEmbedder bge = new LazyEmbedder(LazyEmbedder.Model.BGE_SMALL_EN);
 
   /** Stores and models configured from flags and the environment. */
   public Stores(Map<String, String> env) {
@@ -74,9 +75,29 @@ public class Stores {
     return Scope.of(userId(s), s.agent, s.session);
   }
 
-  /** The embedding model of the stores this opens, loaded on first use. */
+  /** The embedding model of the new stores this opens, loaded on first use. */
   LazyEmbedder embedder() {
     return embedder;
+  }
+
+  /**
+   * The embedding model of the store the command line names: the one an embedded store was built
+   * with (bge-small-en-v1.5 for the stores built before e5-small-v2 became the default), else the
+   * default; for OpenSearch bge-small-en-v1.5, OpenSearchMemory's default.
+   */
+  LazyEmbedder embedder(Options.Store where) {
+    return openSearch(where) ? bge : embedderFor(storeDir(where));
+  }
+
+  /** The model of the embedded store in {@code dir}, or the default for a new one. */
+  LazyEmbedder embedderFor(Path dir) {
+    try {
+      return EmbeddedMemory.recordedModel(dir).filter(bge.modelId()::equals).isPresent()
+          ? bge
+          : embedder;
+    } catch (RuntimeException e) {
+      return embedder; // unreadable metadata: the open reports it
+    }
   }
 
   /**
@@ -114,7 +135,7 @@ public class Stores {
                 where.url != null
                     ? where.url
                     : env.getOrDefault("ENGRAM_OPENSEARCH_URL", "http://127.0.0.1:9200"))
-            .embedder(embedder);
+            .embedder(bge);
     if (where.indexPrefix != null) {
       b.indexPrefix(where.indexPrefix);
     }
@@ -138,7 +159,7 @@ public class Stores {
     if (mustExist) {
       requireStore(dir, where.store != null ? "--store" : "$ENGRAM_STORE or ./.engram");
     }
-    return EmbeddedMemory.backend(dir).embedder(embedder).build();
+    return EmbeddedMemory.backend(dir).embedder(embedderFor(dir)).build();
   }
 
   /**
@@ -192,13 +213,13 @@ public class Stores {
 
   /** Opens the store in {@code dir} read-only. */
   MemoryStore openReadOnly(Path dir) {
-    return EmbeddedMemory.backend(dir).embedder(embedder).openReadOnly(Engram.builder());
+    return EmbeddedMemory.backend(dir).embedder(embedderFor(dir)).openReadOnly(Engram.builder());
   }
 
   /** Opens the store in {@code dir}; tests replace this to share one store. */
   MemoryStore open(Path dir, ChatModel pipeline) {
     Engram.Builder b =
-        Engram.builder().backend(EmbeddedMemory.backend(dir).embedder(embedder).build());
+        Engram.builder().backend(EmbeddedMemory.backend(dir).embedder(embedderFor(dir)).build());
     if (pipeline != null) {
       b.pipeline(LlmPipeline.builder(pipeline).build());
     }
@@ -236,19 +257,21 @@ public class Stores {
 
   /** A fresh store for an evaluation, optionally with another fusion method. */
   Opened openForEval(Path dir, String fusion, boolean quantized) {
-    return openForEval(dir, fusion, quantized, null);
+    return openForEval(dir, fusion, quantized, null, RecallSettings.defaults());
   }
 
   /**
    * A fresh store for an evaluation on the embedded store, or, with {@code opensearch} (the builder
-   * of a fresh OpenSearch store), on that cluster.
+   * of a fresh OpenSearch store), on that cluster, ranking by {@code settings} ({@code fusion},
+   * when given, replaces theirs).
    */
   Opened openForEval(
       Path dir,
       String fusion,
       boolean quantized,
-      dev.engram.opensearch.OpenSearchMemory.Builder opensearch) {
-    RecallSettings recall = RecallSettings.defaults();
+      dev.engram.opensearch.OpenSearchMemory.Builder opensearch,
+      RecallSettings settings) {
+    RecallSettings recall = settings;
     if (fusion != null) {
       try {
         recall =
@@ -267,27 +290,24 @@ public class Stores {
       if (lexical) {
         opensearch.lexicalOnly();
       } else {
-        opensearch.embedder(embedder);
+        opensearch.embedder(bge);
       }
       MemoryStore store = Engram.builder().backend(opensearch.backend()).recall(recall).build();
       return new Opened(
           store,
-          "OpenSearch store, embedder "
-              + (lexical ? "none" : "bge-small-en-v1.5-q")
-              + ", "
-              + recall);
+          "OpenSearch store, embedder " + (lexical ? "none" : bge.modelId()) + ", " + recall);
     }
     EmbeddedMemory.BackendBuilder backend = EmbeddedMemory.backend(dir).quantizedVectors(quantized);
     if (lexical) {
       backend.lexicalOnly();
     } else {
-      backend.embedder(embedder);
+      backend.embedder(embedderFor(dir));
     }
     MemoryStore store = Engram.builder().backend(backend.build()).recall(recall).build();
     return new Opened(
         store,
         "embedded Lucene store, embedder "
-            + (lexical ? "none" : "bge-small-en-v1.5-q")
+            + (lexical ? "none" : embedderFor(dir).modelId())
             + (quantized ? ", vectors quantised to 8 bits" : "")
             + ", "
             + recall);
@@ -301,7 +321,7 @@ public class Stores {
    */
   MemoryStore openForQa(Path dir, Options.Llm a, boolean pipeline) {
     Engram.Builder b =
-        Engram.builder().backend(EmbeddedMemory.backend(dir).embedder(embedder).build());
+        Engram.builder().backend(EmbeddedMemory.backend(dir).embedder(embedderFor(dir)).build());
     if (pipeline) {
       b.pipeline(LlmPipeline.builder(chatModel(a)).keepEpisodes(false).build())
           .inferByDefault(false);

@@ -90,9 +90,10 @@ class ChatRecallTest {
       }
       assertTrue(reply.contains("stored: nothing (a question)"), reply);
     }
-    // bge-small ranks two answers below other facts: "What do I do for a living?" puts the nurse
-    // 4th (tennis, commuting and jazz first) and "Who is my best friend?" puts Sara 3rd, too far
-    // below the dog to be offered. The rest must be found.
+    // The model may rank an answer below another fact: e5-small-v2 (the default) scores the nurse
+    // within 0.005 of three other facts for "What do I do for a living?" and offers the birthday;
+    // bge-small-en-v1.5 (the default before) missed that one and "Who is my best friend?". At most
+    // two may be missed; the rest must be found.
     System.out.println("not offered their answer: " + missed);
     assertTrue(missed.size() <= 2, "questions not offered their answer: " + missed);
     assertEquals(List.of(), wrong, "answers offered with more than one unrelated fact");
