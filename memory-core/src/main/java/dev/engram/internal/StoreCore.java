@@ -46,6 +46,7 @@ final class StoreCore {
   private final Locks ownerLocks = new Locks(256);
   // The owners whose lease this thread holds, with how many nested holds use it.
   private final ThreadLocal<Map<String, Integer>> leased = ThreadLocal.withInitial(HashMap::new);
+  private final Locks leaseGates = new Locks(256);
   private final AtomicReference<Instant> lastCreatedAt = new AtomicReference<>(Instant.MIN);
   private volatile boolean closed;
 
@@ -64,10 +65,11 @@ final class StoreCore {
   // ------------------------------------------------------------------ locks and lifecycle
 
   /**
-   * Holds a scope's owner for one read-plan-write: the backend's lease (against other processes),
-   * then this process's lock (against other threads). Nested holds on one thread take the lease
-   * once. The lease comes first so that no thread waits for it while holding the lock, which a
-   * thread of this process holding the lease (a pipeline run) may be about to take.
+   * Holds a scope's owner for one read-plan-write: the backend's lease (against other processes;
+   * the threads of this one queue for it on a gate), then this process's lock (against other
+   * threads). Nested holds on one thread take the lease once. The lease comes first so that no
+   * thread waits for it while holding the lock, which a thread of this process holding the lease (a
+   * pipeline run) may be about to take.
    */
   OwnerHold hold(Scope scope) {
     return hold(Scopes.ownerKey(scope), true);
@@ -88,24 +90,44 @@ final class StoreCore {
 
   private OwnerHold hold(String key, boolean lock) {
     Map<String, Integer> mine = leased.get();
-    OwnerLease lease = mine.containsKey(key) ? null : backend.lease(key);
+    ReentrantLock gate = null;
+    OwnerLease lease = null;
+    if (!mine.containsKey(key)) {
+      // One thread of this process at a time asks the backend for the owner's lease; the others
+      // queue here rather than polling a shared backend against each other.
+      gate = leaseGates.forKey(key);
+      gate.lock();
+      try {
+        lease = backend.lease(key);
+      } catch (RuntimeException e) {
+        gate.unlock();
+        throw e;
+      }
+      if (lease == OwnerLease.NONE) {
+        gate.unlock(); // a backend one process owns: the lock below is enough
+        gate = null;
+        lease = null;
+      }
+    }
     mine.merge(key, 1, Integer::sum);
     ReentrantLock l = null;
     if (lock) {
       l = ownerLocks.forKey(key);
       l.lock();
     }
-    return new OwnerHold(key, lease, l);
+    return new OwnerHold(key, gate, lease, l);
   }
 
   /** A hold on one owner, released by {@link #close()} on the thread that took it. */
   final class OwnerHold implements AutoCloseable {
     private final String key;
+    private final ReentrantLock gate;
     private final OwnerLease lease;
     private final ReentrantLock lock;
 
-    private OwnerHold(String key, OwnerLease lease, ReentrantLock lock) {
+    private OwnerHold(String key, ReentrantLock gate, OwnerLease lease, ReentrantLock lock) {
       this.key = key;
+      this.gate = gate;
       this.lease = lease;
       this.lock = lock;
     }
@@ -120,7 +142,11 @@ final class StoreCore {
         mine.remove(key);
       }
       if (lease != null) {
-        lease.close();
+        try {
+          lease.close();
+        } finally {
+          gate.unlock();
+        }
       }
     }
   }
