@@ -26,6 +26,7 @@ public final class MemoryUpdate {
   private final Instant validFrom;
   private final String reason;
   private final String actor;
+  private final long ifVersion;
 
   private MemoryUpdate(Builder b) {
     this.text = b.text;
@@ -39,6 +40,7 @@ public final class MemoryUpdate {
     this.validFrom = b.validFrom;
     this.reason = b.reason;
     this.actor = b.actor;
+    this.ifVersion = b.ifVersion;
   }
 
   /** A builder with nothing set. */
@@ -106,6 +108,14 @@ public final class MemoryUpdate {
     return actor;
   }
 
+  /**
+   * The version the memory must be at for the update to apply, or 0 for any version; see {@link
+   * Builder#ifVersion(long)}.
+   */
+  public long ifVersion() {
+    return ifVersion;
+  }
+
   /** Builds {@link MemoryUpdate}s. */
   public static final class Builder {
     private String text;
@@ -119,6 +129,7 @@ public final class MemoryUpdate {
     private Instant validFrom;
     private String reason = "";
     private String actor = "api";
+    private long ifVersion;
 
     private Builder() {}
 
@@ -222,6 +233,20 @@ public final class MemoryUpdate {
         throw new IllegalArgumentException("actor must be 1 to 64 characters");
       }
       this.actor = actor;
+      return this;
+    }
+
+    /**
+     * Applies the update only if the memory is still at {@code version} (its {@link
+     * dev.engram.memory.Memory#version()} when it was read); otherwise the update throws {@link
+     * VersionConflictException} and changes nothing. This makes a read-modify-write safe against
+     * other threads and processes changing the memory in between. Default: any version.
+     */
+    public Builder ifVersion(long version) {
+      if (version < 1) {
+        throw new IllegalArgumentException("ifVersion must be at least 1, got " + version);
+      }
+      this.ifVersion = version;
       return this;
     }
 

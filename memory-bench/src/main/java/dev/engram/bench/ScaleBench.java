@@ -92,7 +92,8 @@ public final class ScaleBench {
       int concurrentIngestUpTo,
       List<String> shapes,
       boolean onlyShapes,
-      int peerQueries) {}
+      int peerQueries,
+      String openSearchUrl) {}
 
   private ScaleBench() {}
 
@@ -105,6 +106,9 @@ public final class ScaleBench {
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
     if (report.has("shapes")) {
       String shapes = ShapeBench.table(report.get("shapes"));
+      if (o.openSearchUrl() != null) {
+        shapes += "\n" + OpenSearchShape.table(report.get("shapes"));
+      }
       Files.writeString(o.out().resolve("shapes.md"), shapes);
       System.out.println(shapes);
     }
@@ -131,6 +135,8 @@ public final class ScaleBench {
     List<String> shapes = List.of();
     boolean onlyShapes = false;
     int peerQueries = 100;
+    String backend = "embedded";
+    String url = "http://127.0.0.1:9200";
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
@@ -182,6 +188,18 @@ public final class ScaleBench {
           i++;
         }
         case "--only-shapes" -> onlyShapes = true;
+        case "--backend" -> {
+          if (!v.equals("embedded") && !v.equals("opensearch")) {
+            throw new IllegalArgumentException(
+                "--backend takes embedded or opensearch, got '" + v + "'");
+          }
+          backend = v;
+          i++;
+        }
+        case "--url" -> {
+          url = v;
+          i++;
+        }
         case "--peer-queries" -> {
           peerQueries = Integer.parseInt(v);
           i++;
@@ -224,7 +242,8 @@ public final class ScaleBench {
         concurrentUpTo,
         onlyShapes && shapes.isEmpty() ? List.of("many-users", "one-user") : shapes,
         onlyShapes,
-        peerQueries);
+        peerQueries,
+        backend.equals("opensearch") ? url : null);
   }
 
   private static List<Integer> ints(String s) {

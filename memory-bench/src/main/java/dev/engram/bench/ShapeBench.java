@@ -167,6 +167,11 @@ final class ShapeBench {
     for (int i = 0; i < qv.length; i++) {
       qv[i] = embedder.embedQuery(queries.get(i));
     }
+    if (o.openSearchUrl() != null) {
+      r.set(
+          "openSearch",
+          OpenSearchShape.measure(o, n, users, embedder, queries, qv, queryUsers, WARMUP, log));
+    }
     QueryBuilder qb = new QueryBuilder(analyzer);
     int peerQueries = withPeer ? Math.min(queries.size(), o.peerQueries()) : 0;
 

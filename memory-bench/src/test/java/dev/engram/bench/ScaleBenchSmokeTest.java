@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The scale command at toy sizes, so it cannot rot. It times nothing that CI checks. */
@@ -103,5 +104,56 @@ class ScaleBenchSmokeTest {
     assertEquals(1, size.get("one-user").get("users").asInt());
     assertEquals(2, size.get("many-users").get("users").asInt());
     assertTrue(ShapeBench.table(report.get("shapes")).contains("| one user |"));
+  }
+
+  @Test
+  @EnabledIfEnvironmentVariable(
+      named = "ENGRAM_OPENSEARCH_URL",
+      matches = ".+",
+      disabledReason =
+          "no OpenSearch node: run scripts/opensearch start and set ENGRAM_OPENSEARCH_URL")
+  void theShapeComparisonOnOpenSearchRunsEndToEnd() throws Exception {
+    ScaleBench.Options o =
+        ScaleBench.parse(
+            new String[] {
+              "--only-shapes",
+              "--sizes",
+              "400",
+              "--queries",
+              "10",
+              "--runs",
+              "1",
+              "--peer-queries",
+              "5",
+              "--backend",
+              "opensearch",
+              "--url",
+              System.getenv("ENGRAM_OPENSEARCH_URL"),
+              "--work",
+              dir.resolve("work").toString(),
+              "--out",
+              dir.resolve("out").toString()
+            });
+    JsonNode report =
+        ScaleBench.run(
+            o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    JsonNode size = report.get("shapes").get("sizes").get(0);
+    for (String shape : new String[] {"one-user", "many-users"}) {
+      JsonNode os = size.get(shape).get("openSearch");
+      assertEquals(10, os.get("latencyMs").get("hybridVectorSupplied").get("calls").asInt(), shape);
+      assertTrue(os.get("ingestMemoriesPerSecond").asDouble() > 0, shape);
+    }
+    String table = OpenSearchShape.table(report.get("shapes"));
+    assertTrue(table.contains("| 400 | one user |") && table.contains("| 400 | 2 users |"), table);
+  }
+
+  @Test
+  void backend_takesEmbeddedOrOpenSearch() {
+    assertEquals(
+        "--backend takes embedded or opensearch, got 'lucene'",
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> ScaleBench.parse(new String[] {"--backend", "lucene"}))
+            .getMessage());
   }
 }

@@ -60,6 +60,11 @@ public class ForwardingBackend implements MemoryBackend {
   }
 
   @Override
+  public OwnerLease lease(String owner) {
+    return delegate.lease(owner);
+  }
+
+  @Override
   public Set<BackendCapability> capabilities() {
     return delegate.capabilities();
   }

@@ -77,6 +77,21 @@ public interface MemoryBackend extends AutoCloseable {
   /** The largest event sequence stored, or 0 for an empty store. */
   long lastSequence();
 
+  /**
+   * Holds one owner's memories against other processes until the returned lease is closed. The
+   * store takes it around every read-plan-write of the owner's memories (a pipeline add, an update,
+   * a purge, maintenance), before its own per-owner lock, so that processes sharing a backend
+   * serialise those as threads of one process do. The default holds nothing: right for backends
+   * that one process owns (in memory, or a directory locked by one process).
+   *
+   * @param owner the owner's key, equal for every scope of the same user and agent
+   * @throws dev.engram.StoreLockedException if another process held the owner longer than the
+   *     backend waits
+   */
+  default OwnerLease lease(String owner) {
+    return OwnerLease.NONE;
+  }
+
   /** What this backend offers beyond the core contract; default none. */
   default Set<BackendCapability> capabilities() {
     return Set.of();

@@ -18,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,8 +142,7 @@ final class Maintenance {
    * @return the memories changed
    */
   private List<Memory> settle(String ownerKey, List<MemoryId> ids, Instant now) {
-    ReentrantLock lock = core.lockForKey(ownerKey);
-    lock.lock();
+    StoreCore.OwnerHold hold = core.holdKey(ownerKey);
     try {
       PendingBatch batch = null;
       List<Memory> changed = new ArrayList<>();
@@ -168,7 +166,7 @@ final class Maintenance {
       }
       return changed;
     } finally {
-      lock.unlock();
+      hold.close();
     }
   }
 

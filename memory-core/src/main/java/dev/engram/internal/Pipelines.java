@@ -81,7 +81,11 @@ final class Pipelines {
   AddResult add(AddRequest request) {
     ReentrantLock serial = pipelineLocks.forKey(Scopes.ownerKey(request.scope()));
     serial.lock();
+    // Other processes must not plan for this owner meanwhile: two runs seeing the same memories
+    // would both add a fact said once.
+    StoreCore.OwnerHold lease = null;
     try {
+      lease = core.lease(request.scope());
       Instant now = core.clock.instant();
       List<Message> messages = resolveMessages(request, now, true);
       PipelineInput input =
@@ -120,6 +124,9 @@ final class Pipelines {
       }
       return applyPlan(request.scope(), plan, latestObservedAt(messages, now), request, messages);
     } finally {
+      if (lease != null) {
+        lease.close();
+      }
       serial.unlock();
     }
   }
@@ -185,8 +192,7 @@ final class Pipelines {
       AddRequest request,
       List<Message> messages,
       List<MemoryId> consolidated) {
-    ReentrantLock lock = core.lockFor(scope);
-    lock.lock();
+    StoreCore.OwnerHold hold = core.hold(scope);
     try {
       PlanApplier applier =
           new PlanApplier(
@@ -219,7 +225,7 @@ final class Pipelines {
       return new AddResult(
           stored, new PipelineOutcome(PipelineOutcome.Status.APPLIED, "", plan.usage(), notes));
     } finally {
-      lock.unlock();
+      hold.close();
     }
   }
 
@@ -246,7 +252,9 @@ final class Pipelines {
     }
     ReentrantLock serial = pipelineLocks.forKey(Scopes.ownerKey(session));
     serial.lock();
+    StoreCore.OwnerHold lease = null;
     try {
+      lease = core.lease(session);
       Instant now = core.clock.instant();
       List<Memory> all = new ArrayList<>();
       for (Memory m : core.scan(Filter.and(Filter.of(session), UNCONSOLIDATED))) {
@@ -295,6 +303,9 @@ final class Pipelines {
       return new AddResult(
           events, new PipelineOutcome(PipelineOutcome.Status.APPLIED, "", usage, notes));
     } finally {
+      if (lease != null) {
+        lease.close();
+      }
       serial.unlock();
     }
   }

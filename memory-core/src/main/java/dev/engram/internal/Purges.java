@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Hard deletes: one memory, a scope, or a user across agents and sessions. A purged memory keeps
@@ -36,8 +35,7 @@ final class Purges {
     Objects.requireNonNull(id, "id must not be null");
     StoreCore.checkActor(actor);
     core.checkOpen();
-    ReentrantLock lock = core.lockFor(scope);
-    lock.lock();
+    StoreCore.OwnerHold hold = core.hold(scope);
     try {
       Optional<Memory> m = core.backend.get(id).filter(x -> scope.contains(x.scope()));
       if (m.isEmpty()) {
@@ -46,7 +44,7 @@ final class Purges {
       purgeLocked(List.of(m.get()), true, actor);
       return true;
     } finally {
-      lock.unlock();
+      hold.close();
     }
   }
 
@@ -101,8 +99,7 @@ final class Purges {
     long n = purgeMatching(Filter.of(scope), purged);
     if (scope.sessionId() != null && !purged.isEmpty()) {
       // The owner's other sessions may link into the purged one.
-      ReentrantLock lock = core.lockFor(scope);
-      lock.lock();
+      StoreCore.OwnerHold hold = core.hold(scope);
       try {
         PendingBatch batch = new PendingBatch(core, scope, core.clock.instant());
         unlinkFrom(batch, purged);
@@ -110,7 +107,7 @@ final class Purges {
           core.backend.apply(batch.toWriteBatch(List.of()));
         }
       } finally {
-        lock.unlock();
+        hold.close();
       }
     }
     return n;
@@ -141,8 +138,7 @@ final class Purges {
         byOwner.computeIfAbsent(Scopes.ownerKey(m.scope()), k -> new ArrayList<>()).add(m);
       }
       for (Map.Entry<String, List<Memory>> e : byOwner.entrySet()) {
-        ReentrantLock lock = core.lockForKey(e.getKey());
-        lock.lock();
+        StoreCore.OwnerHold hold = core.holdKey(e.getKey());
         try {
           List<Memory> present = new ArrayList<>();
           for (Memory m : e.getValue()) {
@@ -153,7 +149,7 @@ final class Purges {
             present.forEach(m -> purged.add(m.id()));
           }
         } finally {
-          lock.unlock();
+          hold.close();
         }
       }
     }

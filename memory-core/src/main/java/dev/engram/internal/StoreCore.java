@@ -4,6 +4,7 @@ import dev.engram.AddRequest;
 import dev.engram.MemoryNotFoundException;
 import dev.engram.backend.ListQuery;
 import dev.engram.backend.MemoryBackend;
+import dev.engram.backend.OwnerLease;
 import dev.engram.decay.DecayPolicy;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,6 +44,9 @@ final class StoreCore {
   final DefaultMemoryStore.Limits limits;
   final AccessBuffer recalls = new AccessBuffer();
   private final Locks ownerLocks = new Locks(256);
+  // The owners whose lease this thread holds, with how many nested holds use it.
+  private final ThreadLocal<Map<String, Integer>> leased = ThreadLocal.withInitial(HashMap::new);
+  private final Locks leaseGates = new Locks(256);
   private final AtomicReference<Instant> lastCreatedAt = new AtomicReference<>(Instant.MIN);
   private volatile boolean closed;
 
@@ -59,14 +64,91 @@ final class StoreCore {
 
   // ------------------------------------------------------------------ locks and lifecycle
 
-  /** The lock of a scope's owner: one owner's memories change one batch at a time. */
-  ReentrantLock lockFor(Scope scope) {
-    return ownerLocks.forKey(Scopes.ownerKey(scope));
+  /**
+   * Holds a scope's owner for one read-plan-write: the backend's lease (against other processes;
+   * the threads of this one queue for it on a gate), then this process's lock (against other
+   * threads). Nested holds on one thread take the lease once. The lease comes first so that no
+   * thread waits for it while holding the lock, which a thread of this process holding the lease (a
+   * pipeline run) may be about to take.
+   */
+  OwnerHold hold(Scope scope) {
+    return hold(Scopes.ownerKey(scope), true);
   }
 
-  /** The lock of an owner by its key ({@link Scopes#ownerKey}). */
-  ReentrantLock lockForKey(String ownerKey) {
-    return ownerLocks.forKey(ownerKey);
+  /** {@link #hold(Scope)} by the owner's key ({@link Scopes#ownerKey}). */
+  OwnerHold holdKey(String ownerKey) {
+    return hold(ownerKey, true);
+  }
+
+  /**
+   * The backend's lease alone, for a pipeline run: its planning reads the owner's memories outside
+   * the lock (a serial lock per owner stands in for it) and its write takes the lock inside.
+   */
+  OwnerHold lease(Scope scope) {
+    return hold(Scopes.ownerKey(scope), false);
+  }
+
+  private OwnerHold hold(String key, boolean lock) {
+    Map<String, Integer> mine = leased.get();
+    ReentrantLock gate = null;
+    OwnerLease lease = null;
+    if (!mine.containsKey(key)) {
+      // One thread of this process at a time asks the backend for the owner's lease; the others
+      // queue here rather than polling a shared backend against each other.
+      gate = leaseGates.forKey(key);
+      gate.lock();
+      try {
+        lease = backend.lease(key);
+      } catch (RuntimeException e) {
+        gate.unlock();
+        throw e;
+      }
+      if (lease == OwnerLease.NONE) {
+        gate.unlock(); // a backend one process owns: the lock below is enough
+        gate = null;
+        lease = null;
+      }
+    }
+    mine.merge(key, 1, Integer::sum);
+    ReentrantLock l = null;
+    if (lock) {
+      l = ownerLocks.forKey(key);
+      l.lock();
+    }
+    return new OwnerHold(key, gate, lease, l);
+  }
+
+  /** A hold on one owner, released by {@link #close()} on the thread that took it. */
+  final class OwnerHold implements AutoCloseable {
+    private final String key;
+    private final ReentrantLock gate;
+    private final OwnerLease lease;
+    private final ReentrantLock lock;
+
+    private OwnerHold(String key, ReentrantLock gate, OwnerLease lease, ReentrantLock lock) {
+      this.key = key;
+      this.gate = gate;
+      this.lease = lease;
+      this.lock = lock;
+    }
+
+    @Override
+    public void close() {
+      if (lock != null) {
+        lock.unlock();
+      }
+      Map<String, Integer> mine = leased.get();
+      if (mine.merge(key, -1, Integer::sum) == 0) {
+        mine.remove(key);
+      }
+      if (lease != null) {
+        try {
+          lease.close();
+        } finally {
+          gate.unlock();
+        }
+      }
+    }
   }
 
   void checkOpen() {

@@ -5,6 +5,7 @@ import dev.engram.AddResult;
 import dev.engram.MemoryNotFoundException;
 import dev.engram.MemoryUpdate;
 import dev.engram.PipelineOutcome;
+import dev.engram.VersionConflictException;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
@@ -22,7 +23,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The store's direct writes: messages stored verbatim, and the caller's changes to one memory
@@ -46,8 +46,7 @@ final class Writes {
    */
   AddResult addVerbatim(AddRequest request, List<Message> messages, PipelineOutcome outcome) {
     Scope scope = request.scope();
-    ReentrantLock lock = core.lockFor(scope);
-    lock.lock();
+    StoreCore.OwnerHold hold = core.hold(scope);
     try {
       Instant now = core.clock.instant();
       PendingBatch batch = new PendingBatch(core, scope, now);
@@ -87,7 +86,7 @@ final class Writes {
       }
       return new AddResult(core.backend.apply(batch.toWriteBatch(List.of())), outcome);
     } finally {
-      lock.unlock();
+      hold.close();
     }
   }
 
@@ -162,6 +161,9 @@ final class Writes {
         id,
         update.actor(),
         (current, batch) -> {
+          if (update.ifVersion() != 0 && update.ifVersion() != current.version()) {
+            throw new VersionConflictException(id, update.ifVersion(), current.version());
+          }
           if (current.status() == Status.DELETED) {
             throw new IllegalStateException(
                 "memory " + id + " is deleted; restore it before updating it");
@@ -354,8 +356,7 @@ final class Writes {
     Objects.requireNonNull(scope, "scope must not be null");
     Objects.requireNonNull(id, "id must not be null");
     core.checkOpen();
-    ReentrantLock lock = core.lockFor(scope);
-    lock.lock();
+    StoreCore.OwnerHold hold = core.hold(scope);
     try {
       PendingBatch batch = new PendingBatch(core, scope, core.clock.instant());
       Memory current =
@@ -376,7 +377,7 @@ final class Writes {
       core.backend.apply(batch.toWriteBatch(List.of()));
       return batch.touched.get(after.id());
     } finally {
-      lock.unlock();
+      hold.close();
     }
   }
 }

@@ -10,6 +10,9 @@ import dev.engram.retrieval.PassageFormat;
 import dev.engram.retrieval.RetrievalConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -42,7 +45,7 @@ public final class OpenSearchMemory {
     private static final Pattern PREFIX = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     private static final Pattern ANALYZER = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
-    private String url = "http://127.0.0.1:9200";
+    private List<String> urls = List.of("http://127.0.0.1:9200");
     private String user;
     private String password;
     private String prefix = "engram";
@@ -53,25 +56,53 @@ public final class OpenSearchMemory {
     private RetrievalConfig retrieval = RetrievalConfig.defaults();
     private int shards = 1;
     private int replicas = 0;
+    private Duration leaseTime = Duration.ofSeconds(30);
+    private Duration leaseTimeout = Duration.ofSeconds(60);
 
     private Builder() {}
 
     /**
      * Sets the cluster's URL, {@code http} or {@code https}; default {@code http://127.0.0.1:9200}.
+     * The same as {@link #urls(String...)} with one URL.
      */
     public Builder url(String url) {
-      Objects.requireNonNull(url, "url must not be null");
-      try {
-        URI u = new URI(url);
-        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-            || u.getHost() == null) {
-          throw new IllegalArgumentException(
-              "url must be http(s)://host[:port], got '" + url + "'");
-        }
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("url is not a URL: '" + url + "'", e);
+      return urls(url);
+    }
+
+    /**
+     * Sets the URLs of the cluster's nodes, all {@code http} or all {@code https}; default {@code
+     * http://127.0.0.1:9200}. Requests go to the nodes in turn, and to another when one does not
+     * answer, so the store keeps working while a node is down (with replicas for its shards).
+     */
+    public Builder urls(String... urls) {
+      Objects.requireNonNull(urls, "urls must not be null");
+      if (urls.length == 0) {
+        throw new IllegalArgumentException("urls must name at least one node");
       }
-      this.url = url;
+      List<String> checked = new ArrayList<>(urls.length);
+      for (String url : urls) {
+        Objects.requireNonNull(url, "url must not be null");
+        try {
+          URI u = new URI(url);
+          if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+              || u.getHost() == null) {
+            throw new IllegalArgumentException(
+                "url must be http(s)://host[:port], got '" + url + "'");
+          }
+          if (!checked.isEmpty() && !URI.create(checked.get(0)).getScheme().equals(u.getScheme())) {
+            throw new IllegalArgumentException(
+                "urls must all be http or all https, got '"
+                    + checked.get(0)
+                    + "' and '"
+                    + url
+                    + "'");
+          }
+        } catch (URISyntaxException e) {
+          throw new IllegalArgumentException("url is not a URL: '" + url + "'", e);
+        }
+        checked.add(url);
+      }
+      this.urls = List.copyOf(checked);
       return this;
     }
 
@@ -165,6 +196,39 @@ public final class OpenSearchMemory {
     }
 
     /**
+     * Sets how long an owner's lease lasts without renewal, 1 second to 1 hour; default 30 seconds.
+     * A store takes the lease of an owner around each of its writes (a pipeline add with its model
+     * calls, an update, a purge), so that JVMs sharing the store write one owner's memories one at
+     * a time; the holder renews it every third of this time. A JVM killed while holding it holds up
+     * that owner's writes elsewhere for at most this long.
+     */
+    public Builder leaseTime(Duration leaseTime) {
+      Objects.requireNonNull(leaseTime, "leaseTime must not be null");
+      if (leaseTime.compareTo(Duration.ofSeconds(1)) < 0
+          || leaseTime.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "leaseTime must be between 1 second and 1 hour, got " + leaseTime);
+      }
+      this.leaseTime = leaseTime;
+      return this;
+    }
+
+    /**
+     * Sets how long a write waits for an owner's lease held by another JVM before it fails with
+     * {@link dev.engram.StoreLockedException}, 0 to 1 hour; default 60 seconds (longer than the
+     * default lease time, so that a dead holder's lease expires within it).
+     */
+    public Builder leaseTimeout(Duration leaseTimeout) {
+      Objects.requireNonNull(leaseTimeout, "leaseTimeout must not be null");
+      if (leaseTimeout.isNegative() || leaseTimeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "leaseTimeout must be between 0 and 1 hour, got " + leaseTimeout);
+      }
+      this.leaseTimeout = leaseTimeout;
+      return this;
+    }
+
+    /**
      * Connects and opens the backend, creating the indices when they do not exist.
      *
      * @throws dev.engram.StoreIOException naming the URL if the cluster cannot be reached
@@ -175,7 +239,7 @@ public final class OpenSearchMemory {
       Embedder e = lexicalOnly ? null : (embedder != null ? embedder : DefaultEmbedder.get());
       return OpenSearchBackend.open(
           new OpenSearchBackend.Options(
-              url,
+              urls,
               user,
               password,
               prefix,
@@ -184,7 +248,9 @@ public final class OpenSearchMemory {
               passageFormat,
               retrieval,
               shards,
-              replicas));
+              replicas,
+              leaseTime,
+              leaseTimeout));
     }
 
     /**
@@ -194,7 +260,7 @@ public final class OpenSearchMemory {
      * @throws dev.engram.StoreIOException naming the URL if the cluster cannot be reached
      */
     public void deleteStore() {
-      OpenSearchBackend.deleteStore(url, user, password, prefix);
+      OpenSearchBackend.deleteStore(urls, user, password, prefix);
     }
 
     /** Opens a store over {@link #backend()} with the store's defaults. */

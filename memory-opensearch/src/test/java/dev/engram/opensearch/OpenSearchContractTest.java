@@ -81,6 +81,7 @@ class OpenSearchContractTest {
               prefix + "-memories",
               prefix + "-history",
               prefix + "-log",
+              prefix + "-leases",
               "_index_template/" + prefix + "-memories")) {
         http.send(
             HttpRequest.newBuilder(URI.create(url() + "/" + path)).DELETE().build(),

@@ -14,6 +14,7 @@ import dev.engram.MemoryUpdate;
 import dev.engram.Page;
 import dev.engram.PageRequest;
 import dev.engram.StoreStats;
+import dev.engram.VersionConflictException;
 import dev.engram.filter.Filter;
 import dev.engram.history.EventType;
 import dev.engram.history.HistoryEvent;
@@ -192,6 +193,45 @@ public abstract class CrudContract extends StoreContract {
     assertEquals("I like green tea", history.get(1).after().text());
     assertEquals("more precise", history.get(1).reason());
     assertEquals("api", history.get(1).actor());
+  }
+
+  @Test
+  void update_ifVersion_appliesAtThatVersion_andRefusesOneComputedFromAStaleRead() {
+    Memory m = addOne(ALICE, "I like tea");
+    Memory read = store.get(ALICE, m.id()).orElseThrow();
+    Memory first =
+        store.update(
+            ALICE,
+            m.id(),
+            MemoryUpdate.builder().text("I like green tea").ifVersion(read.version()).build());
+    assertEquals(read.version() + 1, first.version());
+
+    VersionConflictException e =
+        assertThrows(
+            VersionConflictException.class,
+            () ->
+                store.update(
+                    ALICE,
+                    m.id(),
+                    MemoryUpdate.builder()
+                        .text("I like black tea")
+                        .ifVersion(read.version())
+                        .build()));
+    assertEquals(
+        "memory "
+            + m.id()
+            + " is at version "
+            + first.version()
+            + " but the update was computed from version "
+            + read.version()
+            + ": read the memory again, apply the change to it and retry",
+        e.getMessage());
+    assertEquals(first, store.get(ALICE, m.id()).orElseThrow(), "the refused update changed it");
+    assertEquals(2, store.history(ALICE, m.id()).size());
+    assertEquals(
+        "ifVersion must be at least 1, got 0",
+        assertThrows(IllegalArgumentException.class, () -> MemoryUpdate.builder().ifVersion(0))
+            .getMessage());
   }
 
   @Test

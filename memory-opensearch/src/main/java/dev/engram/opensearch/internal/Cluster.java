@@ -46,27 +46,34 @@ public final class Cluster implements AutoCloseable {
   private final OpenSearchGenericClient client;
 
   /**
-   * Connects (lazily: nothing is sent until the first request).
+   * Connects (lazily: nothing is sent until the first request). With several URLs (nodes of one
+   * cluster) each request goes to one of them in turn, and to the next when a node does not answer.
    *
+   * @param urls the nodes' URLs, at least one
    * @param user basic-auth user, or {@code null}
    * @param password basic-auth password, or {@code null}
    */
-  public Cluster(String url, String user, String password) {
-    this.url = url;
-    URI uri = URI.create(url);
-    HttpHost host = new HttpHost(uri.getScheme(), uri.getHost(), uri.getPort());
-    ApacheHttpClient5TransportBuilder b = ApacheHttpClient5TransportBuilder.builder(host);
+  public Cluster(List<String> urls, String user, String password) {
+    this.url = String.join(", ", urls);
+    HttpHost[] hosts = new HttpHost[urls.size()];
+    for (int i = 0; i < hosts.length; i++) {
+      URI uri = URI.create(urls.get(i));
+      hosts[i] = new HttpHost(uri.getScheme(), uri.getHost(), uri.getPort());
+    }
+    ApacheHttpClient5TransportBuilder b = ApacheHttpClient5TransportBuilder.builder(hosts);
     if (user != null) {
       BasicCredentialsProvider credentials = new BasicCredentialsProvider();
-      credentials.setCredentials(
-          new AuthScope(host), new UsernamePasswordCredentials(user, password.toCharArray()));
+      for (HttpHost host : hosts) {
+        credentials.setCredentials(
+            new AuthScope(host), new UsernamePasswordCredentials(user, password.toCharArray()));
+      }
       b.setHttpClientConfigCallback(c -> c.setDefaultCredentialsProvider(credentials));
     }
     this.transport = b.build();
     this.client = new OpenSearchGenericClient(transport);
   }
 
-  /** The cluster's URL, for messages. */
+  /** The cluster's URL (or its nodes' URLs, comma-separated), for messages. */
   public String url() {
     return url;
   }
@@ -103,17 +110,28 @@ public final class Cluster implements AutoCloseable {
       // The transport throws for some error statuses (409 among them): a reply like any other.
       return new Reply(e.status(), errorBody(e));
     } catch (IOException | RuntimeException e) {
+      // One line naming the cluster and the cause, not the transport's chain of wrappers.
       throw new StoreIOException(
-          "the OpenSearch cluster at "
+          "could not reach the OpenSearch cluster at "
               + url
-              + " did not answer "
+              + " ("
               + method
               + " "
               + endpoint
               + ": "
-              + e,
+              + rootMessage(e)
+              + "): check that it is running and that the URL is right",
           e);
     }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = root.getMessage();
+    return root.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " " + m);
   }
 
   private static JsonNode errorBody(ResponseException e) {
@@ -122,13 +140,54 @@ public final class Cluster implements AutoCloseable {
     return error;
   }
 
-  /** Sends a request and returns its body, throwing unless the status is 2xx. */
+  /**
+   * Sends a request and returns its body, throwing unless the status is 2xx. A search or count must
+   * have been answered by every shard it went to: OpenSearch answers 200 with the shards it could
+   * reach (a node down, a shard not yet allocated), and that part is never presented as the whole.
+   * Searches ask for {@code allow_partial_search_results=false}, and the shard totals of every
+   * search and count are checked too, because a count answers with {@code failed: 0} when a shard
+   * is missing.
+   */
   public JsonNode call(String method, String endpoint, Map<String, String> params, Object body) {
+    boolean search = endpoint.endsWith("/_search");
+    boolean count = endpoint.endsWith("/_count");
+    if (search) {
+      params = params == null ? new LinkedHashMap<>() : new LinkedHashMap<>(params);
+      params.putIfAbsent("allow_partial_search_results", "false");
+    }
     Reply reply = send(method, endpoint, params, body);
     if (!reply.ok()) {
       throw failure(method + " " + endpoint, reply);
     }
+    if (search || count) {
+      checkComplete(method + " " + endpoint, reply.body());
+    }
     return reply.body();
+  }
+
+  private void checkComplete(String what, JsonNode body) {
+    JsonNode shards = body.path("_shards");
+    long total = shards.path("total").asLong(-1);
+    long successful = shards.path("successful").asLong(-1);
+    long failed = shards.path("failed").asLong(0);
+    boolean timedOut = body.path("timed_out").asBoolean(false);
+    if (timedOut || failed > 0 || total < 0 || successful != total) {
+      throw new StoreIOException(
+          "the OpenSearch cluster at "
+              + url
+              + " answered "
+              + what
+              + " from "
+              + Math.max(0, successful)
+              + " of "
+              + Math.max(0, total)
+              + " shards"
+              + (timedOut ? " (timed out)" : "")
+              + (failed > 0 ? " (" + failed + " failed)" : "")
+              + ": a partial answer is not returned as the whole; retry once the cluster's health"
+              + " is yellow or green",
+          null);
+    }
   }
 
   /** A failure naming the cluster, the request and the error OpenSearch gave. */

@@ -12,6 +12,7 @@ import dev.engram.backend.Candidates;
 import dev.engram.backend.ListQuery;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.backend.MemoryCodec;
+import dev.engram.backend.OwnerLease;
 import dev.engram.backend.WriteBatch;
 import dev.engram.embed.Embedder;
 import dev.engram.filter.Filter;
@@ -24,6 +25,7 @@ import dev.engram.retrieval.RetrievalConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -64,7 +66,7 @@ public final class OpenSearchBackend implements MemoryBackend {
   /**
    * What the backend is opened with.
    *
-   * @param url the cluster's URL
+   * @param urls the URLs of the cluster's nodes the client may send to
    * @param user basic-auth user, or {@code null}
    * @param password basic-auth password, or {@code null}
    * @param prefix the index name prefix
@@ -74,9 +76,11 @@ public final class OpenSearchBackend implements MemoryBackend {
    * @param retrieval field weights of the lexical list
    * @param shards primary shards of the memory and history indices
    * @param replicas replicas of every index
+   * @param leaseTime how long an owner's lease lasts unless its holder renews it
+   * @param leaseTimeout how long to wait for an owner's lease
    */
   public record Options(
-      String url,
+      List<String> urls,
       String user,
       String password,
       String prefix,
@@ -85,7 +89,9 @@ public final class OpenSearchBackend implements MemoryBackend {
       PassageFormat passageFormat,
       RetrievalConfig retrieval,
       int shards,
-      int replicas) {}
+      int replicas,
+      Duration leaseTime,
+      Duration leaseTimeout) {}
 
   private final Options options;
   private final Cluster cluster;
@@ -94,11 +100,12 @@ public final class OpenSearchBackend implements MemoryBackend {
   private final String memories;
   private final String history;
   private final String log;
+  private final Leases leases;
   private volatile boolean closed;
 
   /** Connects, creates the indices if needed, refuses an incompatible store, replays the log. */
   public static OpenSearchBackend open(Options options) {
-    Cluster cluster = new Cluster(options.url(), options.user(), options.password());
+    Cluster cluster = new Cluster(options.urls(), options.user(), options.password());
     try {
       return new OpenSearchBackend(options, cluster);
     } catch (RuntimeException e) {
@@ -115,6 +122,7 @@ public final class OpenSearchBackend implements MemoryBackend {
     this.memories = options.prefix() + "-memories";
     this.history = options.prefix() + "-history";
     this.log = options.prefix() + "-log";
+    String leaseIndex = options.prefix() + "-leases";
     cluster.call("GET", "/", null, null);
     int dimension = embedder == null ? 0 : embedder.dimension();
     ObjectNode memoryIndex =
@@ -123,8 +131,10 @@ public final class OpenSearchBackend implements MemoryBackend {
     ensureIndex(memories, memoryIndex);
     ensureIndex(history, Documents.historyIndex(options.shards(), options.replicas()));
     ensureIndex(log, Documents.plainIndex(1, options.replicas()));
+    ensureIndex(leaseIndex, Documents.plainIndex(1, options.replicas()));
     checkMeta();
     replayPending();
+    this.leases = new Leases(cluster, leaseIndex, options.leaseTime(), options.leaseTimeout());
   }
 
   /** An index template per index: the mapping version is visible to operators as its version. */
@@ -227,6 +237,16 @@ public final class OpenSearchBackend implements MemoryBackend {
       }
     }
     throw new StoreIOException("could not record the store's metadata at " + cluster.url(), null);
+  }
+
+  /**
+   * A lease document per owner, so that JVMs sharing the store serialise an owner's writes as the
+   * store's lock does within one; see {@link Leases}.
+   */
+  @Override
+  public OwnerLease lease(String owner) {
+    checkOpen();
+    return leases.acquire(owner);
   }
 
   @Override
@@ -915,9 +935,10 @@ public final class OpenSearchBackend implements MemoryBackend {
   }
 
   /** Deletes a store's indices and template, if they exist. */
-  public static void deleteStore(String url, String user, String password, String prefix) {
-    try (Cluster c = new Cluster(url, user, password)) {
-      for (String index : List.of(prefix + "-memories", prefix + "-history", prefix + "-log")) {
+  public static void deleteStore(List<String> urls, String user, String password, String prefix) {
+    try (Cluster c = new Cluster(urls, user, password)) {
+      for (String index :
+          List.of(prefix + "-memories", prefix + "-history", prefix + "-log", prefix + "-leases")) {
         Cluster.Reply r = c.send("DELETE", "/" + index, null, null);
         if (!r.ok() && r.status() != 404) {
           throw c.failure("deleting " + index, r);
@@ -955,6 +976,7 @@ public final class OpenSearchBackend implements MemoryBackend {
   public void close() {
     if (!closed) {
       closed = true;
+      leases.close();
       cluster.close();
     }
   }
