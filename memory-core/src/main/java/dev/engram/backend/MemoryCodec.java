@@ -58,7 +58,10 @@ public final class MemoryCodec {
    * @throws IllegalArgumentException if the text is not a memory record of a known format
    */
   public static Memory memoryFromJson(String json) {
-    return memoryFromTree(read(json));
+    // The streaming reader decodes the records this codec writes; it leaves anything else to the
+    // tree reader, whose errors and leniency stay the contract.
+    Memory fast = MemoryReader.read(json);
+    return fast != null ? fast : memoryFromTree(read(json));
   }
 
   /**
@@ -337,7 +340,7 @@ public final class MemoryCodec {
   }
 
   private static Instant instant(JsonNode n, String field) {
-    return Instant.parse(text(n, field));
+    return MemoryReader.instant(text(n, field));
   }
 
   private static String write(JsonNode n) {
