@@ -17,6 +17,7 @@ import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import dev.engram.memory.Turn;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,6 +63,23 @@ public final class MemoryCodec {
     // tree reader, whose errors and leniency stay the contract.
     Memory fast = MemoryReader.read(json);
     return fast != null ? fast : memoryFromTree(read(json));
+  }
+
+  /**
+   * Parses a memory from its UTF-8 bytes.
+   *
+   * @throws IllegalArgumentException if the bytes are not a memory record of a known format
+   */
+  public static Memory memoryFromJson(byte[] utf8, int offset, int length) {
+    Memory fast = MemoryReader.read(utf8, offset, length);
+    if (fast != null) {
+      return fast;
+    }
+    try {
+      return memoryFromTree(MAPPER.readTree(MAPPER.createParser(utf8, offset, length)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed record: not JSON (" + e.getMessage() + ")", e);
+    }
   }
 
   /**

@@ -46,6 +46,23 @@ final class MemoryReader {
   /** The memory, or {@code null} when the tree reader has to decide. */
   static Memory read(String json) {
     try (JsonParser p = FACTORY.createParser(json)) {
+      return read(p);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The memory in these UTF-8 bytes, or {@code null} when the tree reader has to decide. */
+  static Memory read(byte[] utf8, int offset, int length) {
+    try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
+      return read(p);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Memory read(JsonParser p) {
+    try {
       Memory m = memory(p);
       return p.nextToken() == null ? m : null;
     } catch (IOException | RuntimeException e) {

@@ -98,6 +98,8 @@ class MemoryReaderTest {
       assertNotNull(fast, json);
       assertEquals(MemoryCodec.memoryFromTree(MemoryCodec.toTree(m)), fast, json);
       assertEquals(m, fast, "seed " + seed);
+      byte[] utf8 = ("xx" + json).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertEquals(m, MemoryCodec.memoryFromJson(utf8, 2, utf8.length - 2), "seed " + seed);
     }
   }
 
