@@ -17,6 +17,7 @@ import dev.engram.memory.Scope;
 import dev.engram.memory.Status;
 import dev.engram.memory.Tier;
 import dev.engram.memory.Turn;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,7 +59,27 @@ public final class MemoryCodec {
    * @throws IllegalArgumentException if the text is not a memory record of a known format
    */
   public static Memory memoryFromJson(String json) {
-    return memoryFromTree(read(json));
+    // The streaming reader decodes the records this codec writes; it leaves anything else to the
+    // tree reader, whose errors and leniency stay the contract.
+    Memory fast = MemoryReader.read(json);
+    return fast != null ? fast : memoryFromTree(read(json));
+  }
+
+  /**
+   * Parses a memory from its UTF-8 bytes.
+   *
+   * @throws IllegalArgumentException if the bytes are not a memory record of a known format
+   */
+  public static Memory memoryFromJson(byte[] utf8, int offset, int length) {
+    Memory fast = MemoryReader.read(utf8, offset, length);
+    if (fast != null) {
+      return fast;
+    }
+    try {
+      return memoryFromTree(MAPPER.readTree(MAPPER.createParser(utf8, offset, length)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed record: not JSON (" + e.getMessage() + ")", e);
+    }
   }
 
   /**
@@ -337,7 +358,7 @@ public final class MemoryCodec {
   }
 
   private static Instant instant(JsonNode n, String field) {
-    return Instant.parse(text(n, field));
+    return MemoryReader.instant(text(n, field));
   }
 
   private static String write(JsonNode n) {

@@ -1,7 +1,6 @@
 package dev.engram.memory;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A directed link from one memory to another of the same scope (Zettelkasten style).
@@ -11,8 +10,6 @@ import java.util.regex.Pattern;
  *     derived_from}
  */
 public record Link(MemoryId target, String relation) {
-  private static final Pattern RELATION = Pattern.compile("[a-z][a-z0-9_]{0,31}");
-
   /** The default relation. */
   public static final String RELATED = "related";
 
@@ -44,12 +41,27 @@ public record Link(MemoryId target, String relation) {
   public Link {
     Objects.requireNonNull(target, "link.target must not be null");
     Objects.requireNonNull(relation, "link.relation must not be null");
-    if (!RELATION.matcher(relation).matches()) {
+    if (!validRelation(relation)) {
       throw new IllegalArgumentException(
           "link.relation must be 1 to 32 lower-case letters, digits or '_', got '"
               + Text.abbreviate(relation)
               + "'");
     }
+  }
+
+  /** {@code [a-z][a-z0-9_]{0,31}}. */
+  private static boolean validRelation(String relation) {
+    int n = relation.length();
+    if (n < 1 || n > 32 || relation.charAt(0) < 'a' || relation.charAt(0) > 'z') {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = relation.charAt(i);
+      if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '_') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A {@link #RELATED} link. */

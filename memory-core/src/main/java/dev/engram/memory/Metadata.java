@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Rules for caller-supplied metadata: keys are identifiers, values are strings, booleans, longs,
@@ -13,8 +12,6 @@ import java.util.regex.Pattern;
  * these, so filters over metadata behave the same everywhere.
  */
 public final class Metadata {
-  private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_-]{0,63}");
-
   /** Most entries a memory may carry. */
   public static final int MAX_ENTRIES = 64;
 
@@ -44,7 +41,7 @@ public final class Metadata {
     TreeMap<String, Object> out = new TreeMap<>();
     for (Map.Entry<String, ?> e : metadata.entrySet()) {
       String key = e.getKey();
-      if (key == null || !KEY.matcher(key).matches()) {
+      if (key == null || !validKey(key)) {
         throw new IllegalArgumentException(
             "metadata key '"
                 + (key == null ? "null" : Text.abbreviate(key))
@@ -53,6 +50,25 @@ public final class Metadata {
       out.put(key, normalizeValue("metadata." + key, e.getValue()));
     }
     return Collections.unmodifiableMap(out);
+  }
+
+  /** {@code [A-Za-z_][A-Za-z0-9_-]{0,63}}. */
+  private static boolean validKey(String key) {
+    int n = key.length();
+    if (n < 1 || n > 64) {
+      return false;
+    }
+    char first = key.charAt(0);
+    if (first == '-' || (first >= '0' && first <= '9')) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = key.charAt(i);
+      if (!Text.asciiLetterOrDigit(c) && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.engram.memory;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Whose memory this is: a user, an agent, a session, or a combination. At least one id is required.
@@ -22,8 +21,6 @@ import java.util.regex.Pattern;
  * @param sessionId the conversation or run, or {@code null}
  */
 public record Scope(String userId, String agentId, String sessionId) {
-  private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}");
-
   /** Validates the ids. */
   public Scope {
     check("scope.userId", userId);
@@ -36,13 +33,34 @@ public record Scope(String userId, String agentId, String sessionId) {
   }
 
   private static void check(String field, String id) {
-    if (id != null && !VALID_ID.matcher(id).matches()) {
+    if (id != null && !valid(id)) {
       throw new IllegalArgumentException(
           field
               + " must be 1 to 128 letters, digits or . _ - : @ + starting with a letter or digit, got '"
               + Text.abbreviate(id)
               + "'");
     }
+  }
+
+  /** {@code [A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}}. */
+  private static boolean valid(String id) {
+    int n = id.length();
+    if (n < 1 || n > 128 || !Text.asciiLetterOrDigit(id.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = id.charAt(i);
+      if (!Text.asciiLetterOrDigit(c)
+          && c != '.'
+          && c != '_'
+          && c != ':'
+          && c != '@'
+          && c != '+'
+          && c != '-') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A user's memory, shared across the user's sessions. */

@@ -10,8 +10,14 @@ final class Fields {
   static final String MEMORY = "memory";
   static final String EVENT = "event";
 
-  /** The full record, as {@code MemoryCodec} JSON: the index is the source of truth. */
+  /**
+   * The full record, as {@code MemoryCodec} JSON: the index is the source of truth. A stored field;
+   * memories written since {@link #RECORD_VALUES} was introduced keep theirs there instead.
+   */
   static final String RECORD = "_record";
+
+  /** A memory's record as binary doc values (UTF-8 JSON), read through {@link Records}. */
+  static final String RECORD_VALUES = "_recordValues";
 
   /** A memory document's unique key, for replacing it. */
   static final String MEMORY_KEY = "_memoryKey";

@@ -3,7 +3,6 @@ package dev.engram.retrieval.internal;
 import dev.engram.backend.Candidate;
 import dev.engram.backend.CandidateQuery;
 import dev.engram.backend.Candidates;
-import dev.engram.backend.MemoryCodec;
 import dev.engram.embed.Embedder;
 import dev.engram.memory.Memory;
 import dev.engram.retrieval.RetrievalConfig;
@@ -13,9 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
@@ -102,10 +99,7 @@ final class LuceneCandidates {
     return new Candidates(lexical, vector);
   }
 
-  /**
-   * The records of both lists' documents, each decoded once, read in document order through one
-   * stored-fields reader so that documents sharing a compressed block decompress it once.
-   */
+  /** The records of both lists' documents, each decoded once, read in document order. */
   private static Map<Integer, Memory> decode(IndexSearcher s, TopDocs... lists) throws IOException {
     int n = 0;
     for (TopDocs t : lists) {
@@ -122,11 +116,10 @@ final class LuceneCandidates {
     }
     Arrays.sort(docs);
     Map<Integer, Memory> out = new HashMap<>();
-    StoredFields fields = s.storedFields();
-    Set<String> record = Set.of(Fields.RECORD);
+    Records records = new Records(s);
     for (int doc : docs) {
       if (!out.containsKey(doc)) {
-        out.put(doc, MemoryCodec.memoryFromJson(fields.document(doc, record).get(Fields.RECORD)));
+        out.put(doc, records.memory(doc));
       }
     }
     return out;

@@ -8,6 +8,7 @@ import dev.engram.memory.Turn;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoubleField;
 import org.apache.lucene.document.Field;
@@ -19,6 +20,7 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.util.BytesRef;
 
 /** Builds the Lucene documents of memories and history events. */
 final class LuceneDocuments {
@@ -75,7 +77,7 @@ final class LuceneDocuments {
       boolean withVector) {
     Document d = new Document();
     d.add(new StringField(Fields.TYPE, Fields.MEMORY, Field.Store.NO));
-    d.add(new StoredField(Fields.RECORD, recordJson));
+    d.add(new BinaryDocValuesField(Fields.RECORD_VALUES, new BytesRef(recordJson)));
     d.add(new KeywordField(Fields.ID, m.id().value(), Field.Store.NO));
     keyword(d, "userId", m.scope().userId());
     keyword(d, "agentId", m.scope().agentId());

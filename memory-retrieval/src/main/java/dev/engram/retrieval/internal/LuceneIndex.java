@@ -337,9 +337,8 @@ final class LuceneIndex implements Closeable {
     }
     int doc = top.scoreDocs[0].doc;
     Document stored =
-        s.storedFields()
-            .document(doc, Set.of(Fields.EMBEDDED_HASH, Fields.PREVIOUS_STORED, Fields.RECORD));
-    Memory m = MemoryCodec.memoryFromJson(stored.get(Fields.RECORD));
+        s.storedFields().document(doc, Set.of(Fields.EMBEDDED_HASH, Fields.PREVIOUS_STORED));
+    Memory m = Records.read(s, doc);
     return new Existing(
         stored.get(Fields.EMBEDDED_HASH),
         vectorOf(s, doc),
@@ -375,8 +374,7 @@ final class LuceneIndex implements Closeable {
   }
 
   static Memory decode(IndexSearcher s, int doc) throws IOException {
-    return MemoryCodec.memoryFromJson(
-        s.storedFields().document(doc, Set.of(Fields.RECORD)).get(Fields.RECORD));
+    return Records.read(s, doc);
   }
 
   /** Closes readers and drops uncommitted changes (everything durable is committed or logged). */

@@ -1,12 +1,11 @@
 package dev.engram.retrieval.internal;
 
-import dev.engram.backend.MemoryCodec;
 import dev.engram.filter.Filter;
 import dev.engram.memory.Memory;
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.ConstantScoreScorer;
 import org.apache.lucene.search.ConstantScoreWeight;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -36,18 +35,14 @@ final class ReferenceFilterQuery extends Query {
     return new ConstantScoreWeight(this, boost) {
       @Override
       public ScorerSupplier scorerSupplier(LeafReaderContext context) throws IOException {
-        StoredFields stored = context.reader().storedFields();
+        Records records = new Records(List.of(context.reader().getContext()));
         DocIdSetIterator all = DocIdSetIterator.all(context.reader().maxDoc());
         TwoPhaseIterator twoPhase =
             new TwoPhaseIterator(all) {
               @Override
               public boolean matches() throws IOException {
-                String json = stored.document(approximation.docID()).get(Fields.RECORD);
-                if (json == null) {
-                  return false;
-                }
-                Memory m = MemoryCodec.memoryFromJson(json);
-                return filter.test(m);
+                Memory m = records.memoryOrNull(approximation.docID());
+                return m != null && filter.test(m);
               }
 
               @Override

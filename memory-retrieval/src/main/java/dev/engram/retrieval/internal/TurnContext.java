@@ -162,8 +162,7 @@ final class TurnContext {
       } else {
         int doc = slot.doc();
         Document stored =
-            s.storedFields()
-                .document(doc, Set.of(Fields.RECORD, Fields.PREVIOUS_STORED, Fields.EMBEDDED_HASH));
+            s.storedFields().document(doc, Set.of(Fields.PREVIOUS_STORED, Fields.EMBEDDED_HASH));
         Memory m = LuceneIndex.decode(s, doc);
         if (!Objects.equals(stored.get(Fields.PREVIOUS_STORED), previous)) {
           batch.add(

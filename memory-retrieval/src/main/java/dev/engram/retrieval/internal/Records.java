@@ -1,0 +1,74 @@
+package dev.engram.retrieval.internal;
+
+import dev.engram.backend.MemoryCodec;
+import dev.engram.memory.Memory;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Reads memories' records from the index. A memory document keeps its record as uncompressed binary
+ * doc values ({@link Fields#RECORD_VALUES}): a search reads every candidate's record, and
+ * decompressing stored-field blocks for them cost more than the search itself. Documents written
+ * before kept it as a stored field ({@link Fields#RECORD}), which is read when a document has no
+ * doc value, so an existing store opens and reads as it is; merges carry each form along.
+ */
+final class Records {
+  private static final Set<String> STORED = Set.of(Fields.RECORD);
+
+  private final List<LeafReaderContext> leaves;
+  private int leaf = -1;
+  private int last = -1;
+  private BinaryDocValues values;
+
+  /** A reader over the searcher's segments. */
+  Records(IndexSearcher s) {
+    this(s.getIndexReader().leaves());
+  }
+
+  /** A reader over these segments, documents numbered across them. */
+  Records(List<LeafReaderContext> leaves) {
+    this.leaves = leaves;
+  }
+
+  /** One document's memory. */
+  static Memory read(IndexSearcher s, int doc) throws IOException {
+    return new Records(s).memory(doc);
+  }
+
+  /**
+   * The memory of a document; reads in increasing document order share each segment's doc-values
+   * iterator, any other order works too.
+   */
+  Memory memory(int doc) throws IOException {
+    Memory m = memoryOrNull(doc);
+    if (m == null) {
+      throw new IllegalStateException("document " + doc + " holds no memory record");
+    }
+    return m;
+  }
+
+  /** The memory of a document, or {@code null} if it holds none (not a memory). */
+  Memory memoryOrNull(int doc) throws IOException {
+    int i = ReaderUtil.subIndex(doc, leaves);
+    LeafReaderContext ctx = leaves.get(i);
+    int local = doc - ctx.docBase;
+    if (i != leaf || local <= last) {
+      // Doc-values iterators only go forward.
+      leaf = i;
+      values = ctx.reader().getBinaryDocValues(Fields.RECORD_VALUES);
+    }
+    last = local;
+    if (values != null && values.advanceExact(local)) {
+      BytesRef b = values.binaryValue();
+      return MemoryCodec.memoryFromJson(b.bytes, b.offset, b.length);
+    }
+    String json = ctx.reader().storedFields().document(local, STORED).get(Fields.RECORD);
+    return json == null ? null : MemoryCodec.memoryFromJson(json);
+  }
+}
