@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param importance the memory's importance, in [0, 1]
  * @param weights the blend weights used
  * @param score the blended score
- * @param signals the backend's component scores (e.g. {@code bm25}, {@code vector}, ranks)
+ * @param signals the component scores (e.g. {@code bm25}, {@code vector}, {@code fused}, {@code
+ *     reply}, {@code timeFactor} when the time signal applied)
  */
 public record ScoreBreakdown(
     double relevance,

@@ -2,6 +2,7 @@ package dev.engram.recall;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,7 +36,7 @@ public final class TimeCues {
     "december"
   };
 
-  private static final TimeCues ENGLISH = english0();
+  private static final TimeCues ENGLISH = buildEnglish();
 
   private final Map<String, List<String[]>> questionByFirst;
   private final Map<String, List<String[]>> timeByFirst;
@@ -72,8 +73,8 @@ public final class TimeCues {
     return ENGLISH;
   }
 
-  private static TimeCues english0() {
-    Set<String> questions = new java.util.HashSet<>();
+  private static TimeCues buildEnglish() {
+    Set<String> questions = new HashSet<>();
     questions.addAll(
         List.of(
             "when",
@@ -94,7 +95,7 @@ public final class TimeCues {
     for (String unit : List.of("years", "months", "weeks", "days", "hours")) {
       questions.add("how many " + unit);
     }
-    Set<String> times = new java.util.HashSet<>();
+    Set<String> times = new HashSet<>();
     for (String m : MONTHS) {
       times.add(NUMBER + " " + m);
       times.add(m + " " + NUMBER);
