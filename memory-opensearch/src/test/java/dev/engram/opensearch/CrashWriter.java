@@ -3,6 +3,7 @@ package dev.engram.opensearch;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.memory.Scope;
+import java.time.Duration;
 import java.util.Random;
 
 /**
@@ -26,6 +27,8 @@ public final class CrashWriter {
                     .url(url)
                     .indexPrefix(prefix)
                     .embedder(new HashEmbedder())
+                    // A killed writer's lease holds up the next round's writer until it expires.
+                    .leaseTime(Duration.ofSeconds(2))
                     .backend())
             .build()) {
       System.out.println("READY");
