@@ -4,6 +4,7 @@ import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.backend.MemoryBackend;
 import dev.engram.embed.Embedder;
+import dev.engram.embed.EmbedderProvider;
 import dev.engram.embeddings.onnx.OnnxEmbedders;
 import dev.engram.opensearch.internal.OpenSearchBackend;
 import dev.engram.retrieval.PassageFormat;
@@ -12,8 +13,12 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -134,8 +139,11 @@ public final class OpenSearchMemory {
     }
 
     /**
-     * Sets the embedding model; default {@link OnnxEmbedders#bgeSmallEn()}. A store refuses to open
-     * with a model other than the one that built it.
+     * Sets the embedding model. Default: for a new store the highest priority {@link
+     * EmbedderProvider} on the class path, {@link OnnxEmbedders#e5SmallV2()} with
+     * memory-embeddings-onnx (as the embedded store); for an existing store the model it recorded,
+     * so that a store built with {@link OnnxEmbedders#bgeSmallEn()}, the default before, reopens
+     * with it. A store refuses to open with a model set here other than the one that built it.
      */
     public Builder embedder(Embedder embedder) {
       this.embedder = Objects.requireNonNull(embedder, "embedder must not be null");
@@ -236,7 +244,10 @@ public final class OpenSearchMemory {
      *     dimension, analyzer or passage format
      */
     public MemoryBackend backend() {
-      Embedder e = lexicalOnly ? null : (embedder != null ? embedder : DefaultEmbedder.get());
+      Embedder e =
+          lexicalOnly
+              ? null
+              : embedder != null ? embedder : DefaultEmbedder.get(recordedModel().orElse(null));
       return OpenSearchBackend.open(
           new OpenSearchBackend.Options(
               urls,
@@ -251,6 +262,16 @@ public final class OpenSearchMemory {
               replicas,
               leaseTime,
               leaseTimeout));
+    }
+
+    /**
+     * The id of the embedding model the store this builder names was built with ({@code none} for a
+     * lexical-only store), or empty if the cluster holds no such store. Creates nothing.
+     *
+     * @throws dev.engram.StoreIOException naming the URL if the cluster cannot be reached
+     */
+    public Optional<String> recordedModel() {
+      return Optional.ofNullable(OpenSearchBackend.recordedModel(urls, user, password, prefix));
     }
 
     /**
@@ -269,22 +290,43 @@ public final class OpenSearchMemory {
     }
   }
 
-  /** The default model is loaded once per JVM: it takes a second or two and is thread-safe. */
+  /**
+   * The default models, found through {@link EmbedderProvider} (memory-embeddings-onnx registers
+   * the in-process ones) as the embedded store finds them, each loaded once per JVM: it takes a
+   * second or two and is thread-safe.
+   */
   private static final class DefaultEmbedder {
-    private static volatile Embedder instance;
+    private static final ConcurrentHashMap<String, Embedder> LOADED = new ConcurrentHashMap<>();
 
-    static Embedder get() {
-      Embedder e = instance;
-      if (e == null) {
-        synchronized (DefaultEmbedder.class) {
-          e = instance;
-          if (e == null) {
-            e = OnnxEmbedders.bgeSmallEn();
-            instance = e;
-          }
+    /**
+     * The provider's model for {@code recordedModel} when one offers it, else the highest priority
+     * one.
+     */
+    static Embedder get(String recordedModel) {
+      EmbedderProvider p = find(recordedModel);
+      return LOADED.computeIfAbsent(p.modelId(), id -> p.load());
+    }
+
+    private static EmbedderProvider find(String recordedModel) {
+      List<EmbedderProvider> providers = new ArrayList<>();
+      ServiceLoader.load(EmbedderProvider.class, OpenSearchMemory.class.getClassLoader())
+          .forEach(providers::add);
+      if (providers.isEmpty()) {
+        throw new IllegalStateException(
+            "no embedding model: add the dependency dev.engram:memory-embeddings-onnx (the"
+                + " in-process default model), or give the store one with"
+                + " OpenSearchMemory.builder().embedder(...), or use .lexicalOnly()");
+      }
+      for (EmbedderProvider p : providers) {
+        if (p.modelId().equals(recordedModel)) {
+          return p;
         }
       }
-      return e;
+      providers.sort(
+          Comparator.comparingInt(EmbedderProvider::priority)
+              .reversed()
+              .thenComparing(EmbedderProvider::modelId));
+      return providers.get(0);
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.StoreIOException;
+import dev.engram.embeddings.onnx.OnnxEmbedders;
 import dev.engram.memory.Memory;
 import dev.engram.memory.Scope;
 import dev.engram.micrometer.EngramMetrics;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,6 +227,10 @@ class EngramAutoConfigurationTest {
                         .toList());
                 assertEquals(List.of(), store.search(Scope.user("bob"), "what am I allergic to?"));
               });
+      assertEquals(
+          Optional.of(OnnxEmbedders.E5_SMALL_V2_ID),
+          OpenSearchMemory.builder().url(url).indexPrefix(prefix).recordedModel(),
+          "the same default model as the embedded store");
     } finally {
       OpenSearchMemory.builder().url(url).indexPrefix(prefix).deleteStore();
     }

@@ -83,10 +83,21 @@ public class Stores {
   /**
    * The embedding model of the store the command line names: the one an embedded store was built
    * with (bge-small-en-v1.5 for the stores built before e5-small-v2 became the default), else the
-   * default; for OpenSearch bge-small-en-v1.5, OpenSearchMemory's default.
+   * default; the same for a store on OpenSearch.
    */
   LazyEmbedder embedder(Options.Store where) {
-    return openSearch(where) ? bge : embedderFor(storeDir(where));
+    return openSearch(where)
+        ? embedderFor(openSearchBuilder(where, false))
+        : embedderFor(storeDir(where));
+  }
+
+  /** The model of the OpenSearch store {@code b} names, or the default for a new one. */
+  LazyEmbedder embedderFor(dev.engram.opensearch.OpenSearchMemory.Builder b) {
+    try {
+      return b.recordedModel().filter(bge.modelId()::equals).isPresent() ? bge : embedder;
+    } catch (RuntimeException e) {
+      return embedder; // an unreachable cluster: the open reports it
+    }
   }
 
   /** The model of the embedded store in {@code dir}, or the default for a new one. */
@@ -127,19 +138,26 @@ public class Stores {
     return false;
   }
 
-  /** The OpenSearch store the command line names, with this CLI's embedder. */
+  /**
+   * The OpenSearch store the command line names, with this CLI's embedder: the model the store was
+   * built with, else the default.
+   */
   dev.engram.opensearch.OpenSearchMemory.Builder openSearchBuilder(Options.Store where) {
+    return openSearchBuilder(where, true);
+  }
+
+  private dev.engram.opensearch.OpenSearchMemory.Builder openSearchBuilder(
+      Options.Store where, boolean withEmbedder) {
     dev.engram.opensearch.OpenSearchMemory.Builder b =
         dev.engram.opensearch.OpenSearchMemory.builder()
             .url(
                 where.url != null
                     ? where.url
-                    : env.getOrDefault("ENGRAM_OPENSEARCH_URL", "http://127.0.0.1:9200"))
-            .embedder(bge);
+                    : env.getOrDefault("ENGRAM_OPENSEARCH_URL", "http://127.0.0.1:9200"));
     if (where.indexPrefix != null) {
       b.indexPrefix(where.indexPrefix);
     }
-    return b;
+    return withEmbedder ? b.embedder(embedderFor(b)) : b;
   }
 
   private MemoryStore openSearchStore(Options.Store where, ChatModel pipeline) {
@@ -287,15 +305,16 @@ public class Stores {
     }
     boolean lexical = recall.fusion() == RecallSettings.Fusion.LEXICAL_ONLY;
     if (opensearch != null) {
+      LazyEmbedder model = embedderFor(opensearch);
       if (lexical) {
         opensearch.lexicalOnly();
       } else {
-        opensearch.embedder(bge);
+        opensearch.embedder(model);
       }
       MemoryStore store = Engram.builder().backend(opensearch.backend()).recall(recall).build();
       return new Opened(
           store,
-          "OpenSearch store, embedder " + (lexical ? "none" : bge.modelId()) + ", " + recall);
+          "OpenSearch store, embedder " + (lexical ? "none" : model.modelId()) + ", " + recall);
     }
     EmbeddedMemory.BackendBuilder backend = EmbeddedMemory.backend(dir).quantizedVectors(quantized);
     if (lexical) {

@@ -192,6 +192,26 @@ public final class OpenSearchBackend implements MemoryBackend {
       Cluster.Reply r = cluster.send("GET", "/" + log + "/_doc/store", null, null);
       if (r.status() == 200) {
         JsonNode have = r.body().path("_source");
+        if (!have.path("model").asText().equals(wanted.path("model").asText())
+            || have.path("dimension").asInt() != wanted.path("dimension").asInt()) {
+          // Worded as the embedded store's refusal, so that users meet one message.
+          throw new IncompatibleStoreException(
+              "the store "
+                  + options.prefix()
+                  + " at "
+                  + cluster.url()
+                  + " was built with embedding model "
+                  + have.path("model").asText()
+                  + " ("
+                  + have.path("dimension").asInt()
+                  + " dimensions) but was opened with "
+                  + wanted.path("model").asText()
+                  + " ("
+                  + wanted.path("dimension").asInt()
+                  + " dimensions); open it with the same model, or with none set (a store reopens"
+                  + " with the model it recorded), or move it to the new model with `engram export`"
+                  + " and `engram import` into a new prefix, which re-embeds");
+        }
         List<String> differences = new ArrayList<>();
         wanted
             .fieldNames()
@@ -932,6 +952,25 @@ public final class OpenSearchBackend implements MemoryBackend {
   /** The index name prefix. */
   public String prefix() {
     return options.prefix();
+  }
+
+  /**
+   * The id of the embedding model the store {@code prefix} was built with ({@code none} for a
+   * lexical-only store), or {@code null} if the cluster holds no such store. Creates nothing.
+   */
+  public static String recordedModel(
+      List<String> urls, String user, String password, String prefix) {
+    try (Cluster c = new Cluster(urls, user, password)) {
+      Cluster.Reply r = c.send("GET", "/" + prefix + "-log/_doc/store", null, null);
+      if (r.status() == 404) {
+        return null;
+      }
+      if (!r.ok()) {
+        throw c.failure("reading the store's metadata", r);
+      }
+      JsonNode model = r.body().path("_source").path("model");
+      return model.isTextual() ? model.asText() : null;
+    }
   }
 
   /** Deletes a store's indices and template, if they exist. */
