@@ -1,7 +1,6 @@
 package dev.engram.retrieval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engram.AddRequest;
 import dev.engram.Engram;
@@ -15,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,19 +82,8 @@ class RecoveryTest {
       m = store.add(ALICE, "Alice drives a red car").added().get(0);
       store.search(ALICE, "car");
     }
-    try (FSDirectory index = FSDirectory.open(live.resolve("index"));
-        DirectoryReader reader = DirectoryReader.open(index)) {
-      // The committed records (binary doc values of the memory documents).
-      StringBuilder stored = new StringBuilder();
-      for (var leaf : reader.leaves()) {
-        var records = leaf.reader().getBinaryDocValues("_recordValues");
-        while (records != null
-            && records.nextDoc() != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS) {
-          stored.append(records.binaryValue().utf8ToString()).append('\n');
-        }
-      }
-      assertTrue(stored.toString().contains("\"accessCount\":1"), stored.toString());
-    }
+    // Records are binary (BinaryRecord): that the commit holds the reinforced one shows below, as
+    // the log is empty and a reopened store still reads accessCount 1.
     try (Stream<Path> logs = Files.list(live.resolve("log"))) {
       assertEquals(
           0L, logs.mapToLong(p -> p.toFile().length()).sum(), "the final commit trimmed the log");

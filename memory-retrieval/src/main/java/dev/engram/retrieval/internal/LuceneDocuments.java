@@ -69,7 +69,7 @@ final class LuceneDocuments {
    */
   static Document memory(
       Memory m,
-      String recordJson,
+      byte[] record,
       String content,
       float[] vector,
       String embeddedHash,
@@ -77,7 +77,7 @@ final class LuceneDocuments {
       boolean withVector) {
     Document d = new Document();
     d.add(new StringField(Fields.TYPE, Fields.MEMORY, Field.Store.NO));
-    d.add(new BinaryDocValuesField(Fields.RECORD_VALUES, new BytesRef(recordJson)));
+    d.add(new BinaryDocValuesField(Fields.RECORD_VALUES, new BytesRef(record)));
     d.add(new KeywordField(Fields.ID, m.id().value(), Field.Store.NO));
     keyword(d, "userId", m.scope().userId());
     keyword(d, "agentId", m.scope().agentId());

@@ -2,7 +2,6 @@ package dev.engram.retrieval.internal;
 
 import dev.engram.StoreCorruptedException;
 import dev.engram.StoreIOException;
-import dev.engram.backend.MemoryCodec;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
 import dev.engram.memory.MemoryId;
@@ -210,7 +209,7 @@ final class LuceneIndex implements Closeable {
       Document d =
           LuceneDocuments.memory(
               m,
-              MemoryCodec.toJson(m),
+              Records.encode(m),
               passages.passage(m),
               p.vector(),
               p.hash(),

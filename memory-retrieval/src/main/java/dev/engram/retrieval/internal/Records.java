@@ -3,6 +3,7 @@ package dev.engram.retrieval.internal;
 import dev.engram.backend.MemoryCodec;
 import dev.engram.memory.Memory;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import org.apache.lucene.index.BinaryDocValues;
@@ -14,9 +15,11 @@ import org.apache.lucene.util.BytesRef;
 /**
  * Reads memories' records from the index. A memory document keeps its record as uncompressed binary
  * doc values ({@link Fields#RECORD_VALUES}): a search reads every candidate's record, and
- * decompressing stored-field blocks for them cost more than the search itself. Documents written
- * before kept it as a stored field ({@link Fields#RECORD}), which is read when a document has no
- * doc value, so an existing store opens and reads as it is; merges carry each form along.
+ * decompressing stored-field blocks for them cost more than the search itself. The value is a
+ * {@link BinaryRecord}, or JSON in documents written before that form (and for the rare memory the
+ * binary form would not give back equal); documents written before doc values kept the JSON as a
+ * stored field ({@link Fields#RECORD}), which is read when a document has no doc value. So an
+ * existing store opens and reads as it is; merges carry each form along.
  */
 final class Records {
   private static final Set<String> STORED = Set.of(Fields.RECORD);
@@ -34,6 +37,22 @@ final class Records {
   /** A reader over these segments, documents numbered across them. */
   Records(List<LeafReaderContext> leaves) {
     this.leaves = leaves;
+  }
+
+  /**
+   * A memory's record for its document: the binary form, or its JSON if the binary form would not
+   * decode to an equal memory (a string Lucene's UTF-8 encoder would alter), which is checked here
+   * once per write so that no record can be read back different.
+   */
+  static byte[] encode(Memory m) {
+    byte[] binary = BinaryRecord.encode(m);
+    Memory back;
+    try {
+      back = BinaryRecord.decode(binary, 0, binary.length);
+    } catch (IllegalArgumentException e) {
+      back = null;
+    }
+    return m.equals(back) ? binary : MemoryCodec.toJson(m).getBytes(StandardCharsets.UTF_8);
   }
 
   /** One document's memory. */
@@ -66,7 +85,9 @@ final class Records {
     last = local;
     if (values != null && values.advanceExact(local)) {
       BytesRef b = values.binaryValue();
-      return MemoryCodec.memoryFromJson(b.bytes, b.offset, b.length);
+      return BinaryRecord.isBinary(b.bytes, b.offset, b.length)
+          ? BinaryRecord.decode(b.bytes, b.offset, b.length)
+          : MemoryCodec.memoryFromJson(b.bytes, b.offset, b.length);
     }
     String json = ctx.reader().storedFields().document(local, STORED).get(Fields.RECORD);
     return json == null ? null : MemoryCodec.memoryFromJson(json);

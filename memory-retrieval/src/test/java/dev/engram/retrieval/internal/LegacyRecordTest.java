@@ -14,6 +14,7 @@ import dev.engram.retrieval.EmbeddedMemory;
 import dev.engram.retrieval.HashEmbedder;
 import dev.engram.retrieval.PassageFormat;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -46,8 +47,16 @@ class LegacyRecordTest {
         .build();
   }
 
-  /** Rewrites every memory document in the old form: the record a stored field, no doc value. */
+  /** Rewrites every memory document in the oldest form: the record a stored field, no doc value. */
   private void toStoredRecords() throws IOException {
+    rewrite(true);
+  }
+
+  /**
+   * Rewrites every memory document in the form before binary records: JSON as the doc value; or,
+   * with {@code oldest}, in the oldest form.
+   */
+  private void rewrite(boolean oldest) throws IOException {
     PassageFormat passages = PassageFormat.english();
     try (FSDirectory index = FSDirectory.open(dir.resolve("index"));
         IndexWriter w =
@@ -65,14 +74,16 @@ class LegacyRecordTest {
           Document old =
               LuceneDocuments.memory(
                   m,
-                  MemoryCodec.toJson(m),
+                  MemoryCodec.toJson(m).getBytes(StandardCharsets.UTF_8),
                   passages.passage(m),
                   LuceneIndex.vectorOf(s, d.doc),
                   stored.get(Fields.EMBEDDED_HASH),
                   stored.get(Fields.PREVIOUS_STORED),
                   true);
-          old.removeField(Fields.RECORD_VALUES);
-          old.add(new StoredField(Fields.RECORD, MemoryCodec.toJson(m)));
+          if (oldest) {
+            old.removeField(Fields.RECORD_VALUES);
+            old.add(new StoredField(Fields.RECORD, MemoryCodec.toJson(m)));
+          }
           old.add(new StringField(Fields.MEMORY_KEY, m.id().value(), StringField.Store.NO));
           w.updateDocument(new Term(Fields.MEMORY_KEY, m.id().value()), old);
         }
@@ -138,6 +149,60 @@ class LegacyRecordTest {
               .anyMatch(h -> h.memory().text().equals("Alice bought tomato seeds")));
     }
     assertEquals(1, docsWithRecordValues());
+    try (MemoryStore s = open()) {
+      List<Memory> now = s.list(ALICE).items();
+      assertEquals(3, now.size());
+      assertTrue(now.containsAll(all));
+    }
+  }
+
+  private long binaryRecords() throws IOException {
+    try (FSDirectory index = FSDirectory.open(dir.resolve("index"));
+        DirectoryReader r = DirectoryReader.open(index)) {
+      long n = 0;
+      for (var leaf : r.leaves()) {
+        var values = leaf.reader().getBinaryDocValues(Fields.RECORD_VALUES);
+        if (values != null) {
+          while (values.nextDoc() != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS) {
+            var b = values.binaryValue();
+            n += BinaryRecord.isBinary(b.bytes, b.offset, b.length) ? 1 : 0;
+          }
+        }
+      }
+      return n;
+    }
+  }
+
+  @Test
+  void aStoreWithJsonRecordValues_readsAsBefore_andMixesWithBinaryOnes() throws IOException {
+    List<Memory> all;
+    List<Memory> ranking;
+    SearchRequest q = SearchRequest.builder(ALICE, "tomatoes garden").reinforce(false).build();
+    try (MemoryStore s = open()) {
+      s.add(ALICE, "Alice grows tomatoes in her garden");
+      s.add(ALICE, "Alice plays the violin on Sundays");
+      s.add(Scope.user("bob"), "Bob grows tomatoes too");
+      all = s.list(ALICE).items();
+      ranking = s.search(q).stream().map(h -> h.memory()).toList();
+    }
+    assertEquals(3, binaryRecords(), "new memories are written in the binary form");
+    rewrite(false);
+    assertEquals(0, binaryRecords(), "every record as JSON, as stores before the binary form");
+    assertEquals(3, docsWithRecordValues());
+
+    try (MemoryStore s = open()) {
+      assertEquals(all, s.list(ALICE).items());
+      for (Memory m : all) {
+        assertEquals(m, s.get(ALICE, m.id()).orElseThrow());
+      }
+      assertEquals(ranking, s.search(q).stream().map(h -> h.memory()).toList());
+      s.add(ALICE, "Alice bought tomato seeds");
+      assertEquals(3, s.list(ALICE).items().size());
+      assertTrue(
+          s.search(SearchRequest.builder(ALICE, "tomato seeds").reinforce(false).build()).stream()
+              .anyMatch(h -> h.memory().text().equals("Alice bought tomato seeds")));
+    }
+    assertEquals(1, binaryRecords());
     try (MemoryStore s = open()) {
       List<Memory> now = s.list(ALICE).items();
       assertEquals(3, now.size());
