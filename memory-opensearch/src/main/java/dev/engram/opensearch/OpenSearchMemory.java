@@ -7,6 +7,7 @@ import dev.engram.embed.Embedder;
 import dev.engram.embed.EmbedderProvider;
 import dev.engram.embeddings.onnx.OnnxEmbedders;
 import dev.engram.opensearch.internal.OpenSearchBackend;
+import dev.engram.opensearch.internal.StoreAdmin;
 import dev.engram.retrieval.PassageFormat;
 import dev.engram.retrieval.RetrievalConfig;
 import java.net.URI;
@@ -271,7 +272,7 @@ public final class OpenSearchMemory {
      * @throws dev.engram.StoreIOException naming the URL if the cluster cannot be reached
      */
     public Optional<String> recordedModel() {
-      return Optional.ofNullable(OpenSearchBackend.recordedModel(urls, user, password, prefix));
+      return Optional.ofNullable(StoreAdmin.recordedModel(urls, user, password, prefix));
     }
 
     /**
@@ -281,7 +282,7 @@ public final class OpenSearchMemory {
      * @throws dev.engram.StoreIOException naming the URL if the cluster cannot be reached
      */
     public void deleteStore() {
-      OpenSearchBackend.deleteStore(urls, user, password, prefix);
+      StoreAdmin.deleteStore(urls, user, password, prefix);
     }
 
     /** Opens a store over {@link #backend()} with the store's defaults. */
