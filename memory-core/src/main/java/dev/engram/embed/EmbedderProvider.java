@@ -20,6 +20,6 @@ public interface EmbedderProvider {
     return 0;
   }
 
-  /** Loads the model; may take seconds. Called once per JVM by the embedded store. */
+  /** Loads the model; may take seconds. Called once per JVM, by {@link DefaultEmbedders}. */
   Embedder load();
 }

@@ -3,6 +3,7 @@ package dev.engram.opensearch;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.backend.MemoryBackend;
+import dev.engram.embed.DefaultEmbedders;
 import dev.engram.embed.Embedder;
 import dev.engram.embed.EmbedderProvider;
 import dev.engram.embeddings.onnx.OnnxEmbedders;
@@ -14,12 +15,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceLoader;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -248,7 +246,10 @@ public final class OpenSearchMemory {
       Embedder e =
           lexicalOnly
               ? null
-              : embedder != null ? embedder : DefaultEmbedder.get(recordedModel().orElse(null));
+              : embedder != null
+                  ? embedder
+                  : DefaultEmbedders.forStore(
+                      recordedModel().orElse(null), "OpenSearchMemory.builder().embedder(...)");
       return OpenSearchBackend.open(
           new OpenSearchBackend.Options(
               urls,
@@ -288,46 +289,6 @@ public final class OpenSearchMemory {
     /** Opens a store over {@link #backend()} with the store's defaults. */
     public MemoryStore open() {
       return Engram.builder().backend(backend()).build();
-    }
-  }
-
-  /**
-   * The default models, found through {@link EmbedderProvider} (memory-embeddings-onnx registers
-   * the in-process ones) as the embedded store finds them, each loaded once per JVM: it takes a
-   * second or two and is thread-safe.
-   */
-  private static final class DefaultEmbedder {
-    private static final ConcurrentHashMap<String, Embedder> LOADED = new ConcurrentHashMap<>();
-
-    /**
-     * The provider's model for {@code recordedModel} when one offers it, else the highest priority
-     * one.
-     */
-    static Embedder get(String recordedModel) {
-      EmbedderProvider p = find(recordedModel);
-      return LOADED.computeIfAbsent(p.modelId(), id -> p.load());
-    }
-
-    private static EmbedderProvider find(String recordedModel) {
-      List<EmbedderProvider> providers = new ArrayList<>();
-      ServiceLoader.load(EmbedderProvider.class, OpenSearchMemory.class.getClassLoader())
-          .forEach(providers::add);
-      if (providers.isEmpty()) {
-        throw new IllegalStateException(
-            "no embedding model: add the dependency dev.engram:memory-embeddings-onnx (the"
-                + " in-process default model), or give the store one with"
-                + " OpenSearchMemory.builder().embedder(...), or use .lexicalOnly()");
-      }
-      for (EmbedderProvider p : providers) {
-        if (p.modelId().equals(recordedModel)) {
-          return p;
-        }
-      }
-      providers.sort(
-          Comparator.comparingInt(EmbedderProvider::priority)
-              .reversed()
-              .thenComparing(EmbedderProvider::modelId));
-      return providers.get(0);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.engram.retrieval;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
 import dev.engram.backend.MemoryBackend;
+import dev.engram.embed.DefaultEmbedders;
 import dev.engram.embed.Embedder;
 import dev.engram.embed.EmbedderProvider;
 import dev.engram.retrieval.internal.LogFileOps;
@@ -12,13 +13,8 @@ import dev.engram.retrieval.internal.StoreMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceLoader;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -259,7 +255,9 @@ public final class EmbeddedMemory {
               ? null
               : embedderSet
                   ? embedder
-                  : DefaultEmbedder.get(keepRecordedModel ? recordedModelOrNull(dir) : null);
+                  : DefaultEmbedders.forStore(
+                      keepRecordedModel ? recordedModelOrNull(dir) : null,
+                      "EmbeddedMemory.backend(dir).embedder(...)");
       return new LuceneBackend.Options(
           e,
           analyzer != null ? analyzer : new EnglishAnalyzer(),
@@ -325,45 +323,6 @@ public final class EmbeddedMemory {
       } catch (RuntimeException e) {
         return null;
       }
-    }
-  }
-
-  /**
-   * The default models, found through {@link EmbedderProvider} (memory-embeddings-onnx registers
-   * the in-process ones), each loaded once per JVM: it takes a second or two and is thread-safe.
-   */
-  private static final class DefaultEmbedder {
-    private static final ConcurrentHashMap<String, Embedder> LOADED = new ConcurrentHashMap<>();
-
-    /**
-     * The provider's model for {@code recordedModel} when one offers it, else the highest priority
-     * one.
-     */
-    static Embedder get(String recordedModel) {
-      EmbedderProvider p = find(recordedModel);
-      return LOADED.computeIfAbsent(p.modelId(), id -> p.load());
-    }
-
-    private static EmbedderProvider find(String recordedModel) {
-      List<EmbedderProvider> providers = new ArrayList<>();
-      ServiceLoader.load(EmbedderProvider.class, EmbeddedMemory.class.getClassLoader())
-          .forEach(providers::add);
-      if (providers.isEmpty()) {
-        throw new IllegalStateException(
-            "no embedding model: add the dependency dev.engram:memory-embeddings-onnx (the"
-                + " in-process default model), or give the store one with"
-                + " EmbeddedMemory.backend(dir).embedder(...), or use .lexicalOnly()");
-      }
-      for (EmbedderProvider p : providers) {
-        if (p.modelId().equals(recordedModel)) {
-          return p;
-        }
-      }
-      providers.sort(
-          Comparator.comparingInt(EmbedderProvider::priority)
-              .reversed()
-              .thenComparing(EmbedderProvider::modelId));
-      return providers.get(0);
     }
   }
 }
