@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.embed.Embedder;
 import dev.engram.memory.Scope;
 import dev.engram.opensearch.OpenSearchMemory;
 import dev.engram.recall.SearchRequest;
@@ -18,8 +19,9 @@ import java.util.Locale;
  * One shape of {@link ShapeBench} on an OpenSearch store ({@code scale --backend opensearch --url
  * URL}): the same memories, vectors, queries and query users as the embedded store of the same run,
  * ingested in the same batches, then searched with the vector supplied (the model's time is the
- * same on both backends: embeddings are computed in process). The store's indices are made for the
- * run and deleted after it.
+ * same on both backends: embeddings are computed in process), and then with the query embedded by
+ * the real model ({@link QueryEmbeddedTiming}). The store's indices are made for the run and
+ * deleted after it.
  */
 final class OpenSearchShape {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,6 +34,7 @@ final class OpenSearchShape {
       int n,
       int users,
       SyntheticEmbedder embedder,
+      Embedder model,
       List<String> queries,
       float[][] qv,
       int[] queryUsers,
@@ -89,7 +92,8 @@ final class OpenSearchShape {
           }
         }
       }
-      ObjectNode l = r.putObject("latencyMs").putObject("hybridVectorSupplied");
+      ObjectNode latency = r.putObject("latencyMs");
+      ObjectNode l = latency.putObject("hybridVectorSupplied");
       l.put("calls", vectorSupplied.size());
       l.put("p50", ScaleBench.round(ScaleBench.percentile(vectorSupplied, 0.50)));
       l.put("p99", ScaleBench.round(ScaleBench.percentile(vectorSupplied, 0.99)));
@@ -98,6 +102,13 @@ final class OpenSearchShape {
           "  OpenSearch p50 %.2f / p99 %.2f ms%n",
           l.get("p50").asDouble(),
           l.get("p99").asDouble());
+      QueryEmbeddedTiming timing = new QueryEmbeddedTiming(embedder, model);
+      try (MemoryStore store =
+          Engram.builder().backend(builder.embedder(timing).backend()).build()) {
+        latency.set(
+            "hybridQueryEmbedded",
+            timing.measure(store, queries, queryUsers, warmup, o.runs(), "OpenSearch", log));
+      }
       return r;
     } finally {
       builder.deleteStore();
@@ -109,8 +120,10 @@ final class OpenSearchShape {
     StringBuilder sb =
         new StringBuilder(
             "| memories | shape | embedded p50 / p99 ms | OpenSearch p50 / p99 ms |"
+                + " embedded, query embedded, p50 / p99 ms | OpenSearch, query embedded,"
+                + " p50 / p99 ms | the model alone p50 ms |"
                 + " in-memory peer p50 ms | embedded ingest / s | OpenSearch ingest / s |\n"
-                + "|---:|---|---:|---:|---:|---:|---:|\n");
+                + "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (JsonNode size : shapes.get("sizes")) {
       for (String shape : List.of("many-users", "one-user")) {
         JsonNode s = size.get(shape);
@@ -120,16 +133,24 @@ final class OpenSearchShape {
         JsonNode e = s.get("latencyMs").get("engramHybrid");
         JsonNode os = s.get("openSearch").get("latencyMs").get("hybridVectorSupplied");
         JsonNode peer = s.get("latencyMs").get("inMemoryPeer");
+        JsonNode eq = s.get("latencyMs").get("engramQueryEmbedded");
+        JsonNode osq = s.get("openSearch").get("latencyMs").get("hybridQueryEmbedded");
         sb.append(
             String.format(
                 Locale.ROOT,
-                "| %,d | %s | %.2f / %.2f | %.2f / %.2f | %s | %,.0f | %,.0f |%n",
+                "| %,d | %s | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %s"
+                    + " | %,.0f | %,.0f |%n",
                 size.get("memories").asInt(),
                 shape.equals("one-user") ? "one user" : s.get("users").asInt() + " users",
                 e.get("p50").asDouble(),
                 e.get("p99").asDouble(),
                 os.get("p50").asDouble(),
                 os.get("p99").asDouble(),
+                eq.get("p50").asDouble(),
+                eq.get("p99").asDouble(),
+                osq.get("p50").asDouble(),
+                osq.get("p99").asDouble(),
+                eq.get("modelP50").asDouble(),
                 peer.get("calls").asInt() == 0
                     ? "—"
                     : String.format(Locale.ROOT, "%.2f", peer.get("p50").asDouble()),

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.engram.AddRequest;
 import dev.engram.Engram;
 import dev.engram.MemoryStore;
+import dev.engram.embed.Embedder;
+import dev.engram.embeddings.onnx.OnnxEmbedders;
 import dev.engram.memory.Scope;
 import dev.engram.recall.SearchRequest;
 import dev.engram.retrieval.EmbeddedMemory;
@@ -67,20 +69,21 @@ final class ShapeBench {
   static ObjectNode run(ScaleBench.Options o, PrintStream log) throws Exception {
     ObjectNode out = JSON.createObjectNode();
     ArrayNode sizes = out.putArray("sizes");
+    Embedder model = OnnxEmbedders.e5SmallV2(); // the default model of a new store
     for (int n : o.sizes()) {
       ObjectNode size = sizes.addObject();
       size.put("memories", n);
       for (String shape : o.shapes()) {
         int users = shape.equals("one-user") ? 1 : Math.max(1, n / BATCH);
         log.printf(Locale.ROOT, "== shapes: %,d memories, %s (%d users)%n", n, shape, users);
-        size.set(shape, shape(n, users, o, log));
+        size.set(shape, shape(n, users, o, model, log));
       }
     }
     return out;
   }
 
-  private static ObjectNode shape(int n, int users, ScaleBench.Options o, PrintStream log)
-      throws Exception {
+  private static ObjectNode shape(
+      int n, int users, ScaleBench.Options o, Embedder model, PrintStream log) throws Exception {
     ObjectNode r = JSON.createObjectNode();
     r.put("users", users);
     SyntheticEmbedder embedder = new SyntheticEmbedder(DIMENSION);
@@ -170,7 +173,8 @@ final class ShapeBench {
     if (o.openSearchUrl() != null) {
       r.set(
           "openSearch",
-          OpenSearchShape.measure(o, n, users, embedder, queries, qv, queryUsers, WARMUP, log));
+          OpenSearchShape.measure(
+              o, n, users, embedder, model, queries, qv, queryUsers, WARMUP, log));
     }
     QueryBuilder qb = new QueryBuilder(analyzer);
     int peerQueries = withPeer ? Math.min(queries.size(), o.peerQueries()) : 0;
@@ -237,6 +241,13 @@ final class ShapeBench {
       node.put("calls", all.get(k).size());
       node.put("p50", ScaleBench.round(ScaleBench.percentile(all.get(k), 0.50)));
       node.put("p99", ScaleBench.round(ScaleBench.percentile(all.get(k), 0.99)));
+    }
+    // With the query embedded by the real model: what an application's search costs.
+    QueryEmbeddedTiming timing = new QueryEmbeddedTiming(embedder, model);
+    try (MemoryStore store = open(dir, timing)) {
+      latency.set(
+          "engramQueryEmbedded",
+          timing.measure(store, queries, queryUsers, WARMUP, o.runs(), "embedded", log));
     }
     double engram = latency.get("engramHybrid").get("p50").asDouble();
     double floorP50 = latency.get("floor").get("p50").asDouble();
@@ -322,7 +333,7 @@ final class ShapeBench {
     return sb.toString();
   }
 
-  private static MemoryStore open(Path dir, SyntheticEmbedder embedder) {
+  private static MemoryStore open(Path dir, Embedder embedder) {
     return Engram.builder()
         .backend(
             EmbeddedMemory.backend(dir)

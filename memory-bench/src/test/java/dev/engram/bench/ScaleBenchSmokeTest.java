@@ -100,6 +100,10 @@ class ScaleBenchSmokeTest {
       assertTrue(s.get("engramOverFloorP50").asDouble() > 0, shape);
       assertTrue(s.get("storeIndex").get("segments").asInt() >= 1, shape);
       assertEquals(400, s.get("storeIndex").get("documents").asInt(), "memories only: " + shape);
+      JsonNode embeddedQuery = s.get("latencyMs").get("engramQueryEmbedded");
+      assertEquals(10, embeddedQuery.get("calls").asInt(), shape);
+      assertEquals(10, embeddedQuery.get("modelCalls").asInt(), "the model embeds each query");
+      assertTrue(embeddedQuery.get("modelP50").asDouble() > 0, shape);
     }
     assertEquals(1, size.get("one-user").get("users").asInt());
     assertEquals(2, size.get("many-users").get("users").asInt());
@@ -141,6 +145,9 @@ class ScaleBenchSmokeTest {
     for (String shape : new String[] {"one-user", "many-users"}) {
       JsonNode os = size.get(shape).get("openSearch");
       assertEquals(10, os.get("latencyMs").get("hybridVectorSupplied").get("calls").asInt(), shape);
+      JsonNode queryEmbedded = os.get("latencyMs").get("hybridQueryEmbedded");
+      assertEquals(10, queryEmbedded.get("calls").asInt(), shape);
+      assertEquals(10, queryEmbedded.get("modelCalls").asInt(), "the model embeds each query");
       assertTrue(os.get("ingestMemoriesPerSecond").asDouble() > 0, shape);
     }
     String table = OpenSearchShape.table(report.get("shapes"));
