@@ -7,12 +7,15 @@ import dev.engram.MemoryStore;
 import dev.engram.memory.Scope;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,31 +42,54 @@ class PurgeOnDiskTest {
         .build();
   }
 
-  /** The store's files that contain {@code needle} (as UTF-8 bytes), like {@code grep -la}. */
+  /**
+   * The store's files that contain {@code needle} (as UTF-8 bytes), like {@code grep -la}. The
+   * store commits and merges in the background while this walks, so a file listed a moment ago may
+   * be gone when it is read: a file that no longer exists holds no text, and is skipped.
+   */
   private List<Path> filesContaining(String needle) throws IOException {
     byte[] n = needle.getBytes(StandardCharsets.UTF_8);
     List<Path> out = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(store())) {
-      for (Path p : files.filter(Files::isRegularFile).toList()) {
-        byte[] b;
-        try {
-          b = Files.readAllBytes(p);
-        } catch (java.nio.file.NoSuchFileException gone) {
-          continue;
-        }
-        outer:
-        for (int i = 0; i + n.length <= b.length; i++) {
-          for (int j = 0; j < n.length; j++) {
-            if (b[i + j] != n[j]) {
-              continue outer;
+    Files.walkFileTree(
+        store(),
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path p, BasicFileAttributes attributes)
+              throws IOException {
+            if (attributes.isRegularFile() && contains(p, n)) {
+              out.add(p);
             }
+            return FileVisitResult.CONTINUE;
           }
-          out.add(p);
-          break;
+
+          @Override
+          public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+        });
+    return out;
+  }
+
+  private static boolean contains(Path p, byte[] n) throws IOException {
+    byte[] b;
+    try {
+      b = Files.readAllBytes(p);
+    } catch (NoSuchFileException gone) {
+      return false;
+    }
+    outer:
+    for (int i = 0; i + n.length <= b.length; i++) {
+      for (int j = 0; j < n.length; j++) {
+        if (b[i + j] != n[j]) {
+          continue outer;
         }
       }
+      return true;
     }
-    return out;
+    return false;
   }
 
   @Test
