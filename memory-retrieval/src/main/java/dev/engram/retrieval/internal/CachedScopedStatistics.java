@@ -28,6 +28,12 @@ final class CachedScopedStatistics extends IndexSearcher {
   private final Map<Term, TermStatistics> terms = new HashMap<>();
 
   /**
+   * Each segment's share of the scope, looked up in the cache once per search: a lookup compares
+   * the scope's query for equality, and every query term of every field would repeat it.
+   */
+  private final ScopeCache.SegmentScope[] segments;
+
+  /**
    * @param scope the scope's memories, any status: what the statistics cover
    */
   CachedScopedStatistics(IndexSearcher base, Query scope, ScopeCache cache) {
@@ -35,6 +41,7 @@ final class CachedScopedStatistics extends IndexSearcher {
     this.base = base;
     this.scope = scope;
     this.cache = cache;
+    this.segments = new ScopeCache.SegmentScope[base.getIndexReader().leaves().size()];
     setSimilarity(base.getSimilarity());
     setQueryCache(null);
   }
@@ -46,7 +53,7 @@ final class CachedScopedStatistics extends IndexSearcher {
     if (known == null) {
       long within = 0;
       for (LeafReaderContext leaf : getIndexReader().leaves()) {
-        within += cache.get(base, leaf, scope).docFreq(leaf.reader(), term);
+        within += segment(leaf).docFreq(leaf.reader(), term);
       }
       // As ScopedStatistics: a term in no memory of the scope still needs a frequency of 1.
       int scoped = (int) Math.max(1, within);
@@ -66,7 +73,7 @@ final class CachedScopedStatistics extends IndexSearcher {
         long docs = 0;
         long length = 0;
         for (LeafReaderContext leaf : getIndexReader().leaves()) {
-          long[] s = cache.get(base, leaf, scope).fieldStatistics(leaf.reader(), field);
+          long[] s = segment(leaf).fieldStatistics(leaf.reader(), field);
           docs += s[0];
           length += s[1];
         }
@@ -77,5 +84,14 @@ final class CachedScopedStatistics extends IndexSearcher {
       fields.put(field, scoped);
     }
     return fields.get(field);
+  }
+
+  private ScopeCache.SegmentScope segment(LeafReaderContext leaf) throws IOException {
+    ScopeCache.SegmentScope known = segments[leaf.ord];
+    if (known == null) {
+      known = cache.get(base, leaf, scope);
+      segments[leaf.ord] = known;
+    }
+    return known;
   }
 }

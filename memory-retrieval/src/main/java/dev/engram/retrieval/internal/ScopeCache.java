@@ -369,12 +369,26 @@ final class ScopeCache {
       if (count == maxDoc && liveDocs == null) {
         return te.docFreq(); // the whole segment is the scope's
       }
+      // Leapfrog between the postings and the scope's set: each side skips to the other's next
+      // document, so the cost follows the smaller of the two, not the term's postings in the whole
+      // segment (a common term over many small scopes) nor the scope (a rare term in a big one).
       PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
       int n = 0;
-      for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
-        if (docs.get(doc) && (liveDocs == null || liveDocs.get(doc))) {
-          n++;
+      int last = maxDoc - 1;
+      int doc = pe.nextDoc();
+      while (doc != DocIdSetIterator.NO_MORE_DOCS) {
+        if (docs.get(doc)) {
+          if (liveDocs == null || liveDocs.get(doc)) {
+            n++;
+          }
+          doc = pe.nextDoc();
+          continue;
         }
+        int next = doc >= last ? DocIdSetIterator.NO_MORE_DOCS : docs.nextSetBit(doc + 1);
+        if (next == DocIdSetIterator.NO_MORE_DOCS) {
+          break;
+        }
+        doc = pe.advance(next);
       }
       return n;
     }

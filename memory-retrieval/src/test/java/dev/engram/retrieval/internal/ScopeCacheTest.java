@@ -235,6 +235,88 @@ class ScopeCacheTest {
     return out;
   }
 
+  /**
+   * A term's frequency within a scope, counted by skipping between the postings and the scope's
+   * set, against counting every posting: over segments large enough that postings skip whole
+   * blocks, with scopes that are one run of documents, scattered, or nearly everything, terms rare
+   * and common, and deletions.
+   */
+  @Test
+  void docFreqWithinAScope_equalsCountingEveryPosting_inLargeSegments() throws IOException {
+    long seed = new Random().nextLong();
+    System.out.println("ScopeCacheTest docFreq seed " + seed);
+    Random r = new Random(seed);
+    int n = 6000 + r.nextInt(3000);
+    // Scope of each document: a run of documents (as a user's bulk load), scattered few,
+    // scattered many, or the rest.
+    int runStart = r.nextInt(n / 2);
+    int runEnd = runStart + 1 + r.nextInt(400);
+    String[] scopeOf = new String[n];
+    for (int d = 0; d < n; d++) {
+      int p = r.nextInt(100);
+      scopeOf[d] = d >= runStart && d < runEnd ? "run" : p < 2 ? "few" : p < 60 ? "many" : "rest";
+    }
+    // Term t<k> is in a document with probability about 2^-k: from common to rare.
+    int termCount = 12;
+    try (org.apache.lucene.store.Directory d = new org.apache.lucene.store.ByteBuffersDirectory();
+        org.apache.lucene.index.IndexWriter w =
+            new org.apache.lucene.index.IndexWriter(
+                d, new org.apache.lucene.index.IndexWriterConfig(new EnglishAnalyzer()))) {
+      boolean[][] has = new boolean[n][termCount];
+      for (int doc = 0; doc < n; doc++) {
+        org.apache.lucene.document.Document document = new org.apache.lucene.document.Document();
+        document.add(
+            new org.apache.lucene.document.StringField(
+                "id", Integer.toString(doc), org.apache.lucene.document.Field.Store.NO));
+        document.add(
+            new org.apache.lucene.document.StringField(
+                "scope", scopeOf[doc], org.apache.lucene.document.Field.Store.NO));
+        StringBuilder text = new StringBuilder("x ");
+        for (int k = 0; k < termCount; k++) {
+          if (r.nextInt(1 << k) == 0) {
+            has[doc][k] = true;
+            text.append('t').append(k).append(' ');
+          }
+        }
+        document.add(
+            new org.apache.lucene.document.TextField(
+                "text", text.toString(), org.apache.lucene.document.Field.Store.NO));
+        w.addDocument(document);
+      }
+      w.forceMerge(1 + r.nextInt(2));
+      boolean[] deleted = new boolean[n];
+      if (r.nextBoolean()) {
+        for (int k = 0, m = r.nextInt(n / 10); k < m; k++) {
+          int doc = r.nextInt(n);
+          deleted[doc] = true;
+          w.deleteDocuments(new Term("id", Integer.toString(doc)));
+        }
+      }
+      w.commit();
+      ScopeCache cache = new ScopeCache(ScopeCache.DEFAULT_BUDGET_BYTES);
+      try (DirectoryReader reader = DirectoryReader.open(d)) {
+        IndexSearcher s = new IndexSearcher(reader);
+        for (String scope : List.of("run", "few", "many", "rest")) {
+          Query scopeQuery = new org.apache.lucene.search.TermQuery(new Term("scope", scope));
+          for (int k = 0; k < termCount; k++) {
+            int expected = 0;
+            for (int doc = 0; doc < n; doc++) {
+              if (has[doc][k] && !deleted[doc] && scopeOf[doc].equals(scope)) {
+                expected++;
+              }
+            }
+            int counted = 0;
+            for (org.apache.lucene.index.LeafReaderContext leaf : reader.leaves()) {
+              counted +=
+                  cache.get(s, leaf, scopeQuery).docFreq(leaf.reader(), new Term("text", "t" + k));
+            }
+            assertEquals(expected, counted, "t" + k + " in " + scope + " (seed " + seed + ")");
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void theFilterAdmissionWritesForASearch_isTheOneRecognised() {
     Admission admission = new Admission(DecayPolicy.defaults());
