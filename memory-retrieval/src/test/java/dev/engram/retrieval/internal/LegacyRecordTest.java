@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.StoredField;
@@ -26,9 +27,11 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,15 +97,25 @@ class LegacyRecordTest {
     }
   }
 
+  /** Memory documents with a record doc value. */
   private long docsWithRecordValues() throws IOException {
+    return recordValues(b -> true);
+  }
+
+  /** Memory documents whose record doc value is in the binary form. */
+  private long binaryRecords() throws IOException {
+    return recordValues(b -> BinaryRecord.isBinary(b.bytes, b.offset, b.length));
+  }
+
+  private long recordValues(Predicate<BytesRef> counted) throws IOException {
     try (FSDirectory index = FSDirectory.open(dir.resolve("index"));
         DirectoryReader r = DirectoryReader.open(index)) {
       long n = 0;
       for (var leaf : r.leaves()) {
         var values = leaf.reader().getBinaryDocValues(Fields.RECORD_VALUES);
         if (values != null) {
-          while (values.nextDoc() != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS) {
-            n++;
+          while (values.nextDoc() != DocIdSetIterator.NO_MORE_DOCS) {
+            n += counted.test(values.binaryValue()) ? 1 : 0;
           }
         }
       }
@@ -110,28 +123,62 @@ class LegacyRecordTest {
     }
   }
 
-  @Test
-  void aStoreWithStoredRecords_readsAsBefore_andMixesWithNewOnes() throws IOException {
-    List<Memory> all;
-    List<Memory> ranking; // scores move with the clock (decay): the hits and their order
-    SearchRequest q = SearchRequest.builder(ALICE, "tomatoes garden").reinforce(false).build();
+  private static final SearchRequest TOMATOES =
+      SearchRequest.builder(ALICE, "tomatoes garden").reinforce(false).build();
+
+  /**
+   * Alice's memories as written, and the hits of {@link #TOMATOES} (scores move with the clock
+   * through decay, so the hits and their order, not the scores).
+   */
+  private record Written(List<Memory> all, List<Memory> ranking) {}
+
+  /** Two memories of Alice's and one of Bob's, in the current form. */
+  private Written write() {
     try (MemoryStore s = open()) {
       s.add(ALICE, "Alice grows tomatoes in her garden");
       s.add(ALICE, "Alice plays the violin on Sundays");
       s.add(Scope.user("bob"), "Bob grows tomatoes too");
-      all = s.list(ALICE).items();
-      ranking = s.search(q).stream().map(h -> h.memory()).toList();
+      return new Written(
+          s.list(ALICE).items(), s.search(TOMATOES).stream().map(h -> h.memory()).toList());
     }
-    assertEquals(2, all.size());
+  }
+
+  /** The rewritten store lists, gets and ranks as written. */
+  private static void assertReadsAsWritten(MemoryStore s, Written written) {
+    assertEquals(written.all(), s.list(ALICE).items());
+    for (Memory m : written.all()) {
+      assertEquals(m, s.get(ALICE, m.id()).orElseThrow());
+    }
+    assertEquals(written.ranking(), s.search(TOMATOES).stream().map(h -> h.memory()).toList());
+  }
+
+  /** A memory added now, in the current form beside the old ones, is found. */
+  private static void addANewOne(MemoryStore s) {
+    s.add(ALICE, "Alice bought tomato seeds");
+    assertEquals(3, s.list(ALICE).items().size());
+    assertTrue(
+        s.search(SearchRequest.builder(ALICE, "tomato seeds").reinforce(false).build()).stream()
+            .anyMatch(h -> h.memory().text().equals("Alice bought tomato seeds")));
+  }
+
+  /** After a reopen, the old memories and the new one are all there. */
+  private void assertAllThereAfterReopen(Written written) {
+    try (MemoryStore s = open()) {
+      List<Memory> now = s.list(ALICE).items();
+      assertEquals(3, now.size());
+      assertTrue(now.containsAll(written.all()));
+    }
+  }
+
+  @Test
+  void aStoreWithStoredRecords_readsAsBefore_andMixesWithNewOnes() throws IOException {
+    Written written = write();
+    assertEquals(2, written.all().size());
     toStoredRecords();
     assertEquals(0, docsWithRecordValues(), "every record in the old form");
 
     try (MemoryStore s = open()) {
-      assertEquals(all, s.list(ALICE).items());
-      for (Memory m : all) {
-        assertEquals(m, s.get(ALICE, m.id()).orElseThrow());
-      }
-      assertEquals(ranking, s.search(q).stream().map(h -> h.memory()).toList());
+      assertReadsAsWritten(s, written);
       // A filter only the reference semantics can evaluate decodes old records too.
       assertEquals(
           1,
@@ -141,72 +188,25 @@ class LegacyRecordTest {
                       .filter(Filter.contains("text", "garden"))
                       .build())
               .size());
-      // New memories in the new form beside the old ones.
-      s.add(ALICE, "Alice bought tomato seeds");
-      assertEquals(3, s.list(ALICE).items().size());
-      assertTrue(
-          s.search(SearchRequest.builder(ALICE, "tomato seeds").reinforce(false).build()).stream()
-              .anyMatch(h -> h.memory().text().equals("Alice bought tomato seeds")));
+      addANewOne(s);
     }
     assertEquals(1, docsWithRecordValues());
-    try (MemoryStore s = open()) {
-      List<Memory> now = s.list(ALICE).items();
-      assertEquals(3, now.size());
-      assertTrue(now.containsAll(all));
-    }
-  }
-
-  private long binaryRecords() throws IOException {
-    try (FSDirectory index = FSDirectory.open(dir.resolve("index"));
-        DirectoryReader r = DirectoryReader.open(index)) {
-      long n = 0;
-      for (var leaf : r.leaves()) {
-        var values = leaf.reader().getBinaryDocValues(Fields.RECORD_VALUES);
-        if (values != null) {
-          while (values.nextDoc() != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS) {
-            var b = values.binaryValue();
-            n += BinaryRecord.isBinary(b.bytes, b.offset, b.length) ? 1 : 0;
-          }
-        }
-      }
-      return n;
-    }
+    assertAllThereAfterReopen(written);
   }
 
   @Test
   void aStoreWithJsonRecordValues_readsAsBefore_andMixesWithBinaryOnes() throws IOException {
-    List<Memory> all;
-    List<Memory> ranking;
-    SearchRequest q = SearchRequest.builder(ALICE, "tomatoes garden").reinforce(false).build();
-    try (MemoryStore s = open()) {
-      s.add(ALICE, "Alice grows tomatoes in her garden");
-      s.add(ALICE, "Alice plays the violin on Sundays");
-      s.add(Scope.user("bob"), "Bob grows tomatoes too");
-      all = s.list(ALICE).items();
-      ranking = s.search(q).stream().map(h -> h.memory()).toList();
-    }
+    Written written = write();
     assertEquals(3, binaryRecords(), "new memories are written in the binary form");
     rewrite(false);
     assertEquals(0, binaryRecords(), "every record as JSON, as stores before the binary form");
     assertEquals(3, docsWithRecordValues());
 
     try (MemoryStore s = open()) {
-      assertEquals(all, s.list(ALICE).items());
-      for (Memory m : all) {
-        assertEquals(m, s.get(ALICE, m.id()).orElseThrow());
-      }
-      assertEquals(ranking, s.search(q).stream().map(h -> h.memory()).toList());
-      s.add(ALICE, "Alice bought tomato seeds");
-      assertEquals(3, s.list(ALICE).items().size());
-      assertTrue(
-          s.search(SearchRequest.builder(ALICE, "tomato seeds").reinforce(false).build()).stream()
-              .anyMatch(h -> h.memory().text().equals("Alice bought tomato seeds")));
+      assertReadsAsWritten(s, written);
+      addANewOne(s);
     }
     assertEquals(1, binaryRecords());
-    try (MemoryStore s = open()) {
-      List<Memory> now = s.list(ALICE).items();
-      assertEquals(3, now.size());
-      assertTrue(now.containsAll(all));
-    }
+    assertAllThereAfterReopen(written);
   }
 }
