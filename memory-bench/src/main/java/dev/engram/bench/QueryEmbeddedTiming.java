@@ -77,8 +77,8 @@ final class QueryEmbeddedTiming implements Embedder {
       PrintStream log) {
     List<Double> searches = new ArrayList<>();
     for (int round = 1 - warmup; round <= runs; round++) {
-      synchronized (modelMillis) {
-        if (round == 1) {
+      if (round == 1) {
+        synchronized (modelMillis) {
           modelMillis.clear(); // warm-up calls are not measured
         }
       }
