@@ -122,7 +122,22 @@ final class ShapeBench {
     double seconds = (System.nanoTime() - t0) / 1e9;
     log.printf(Locale.ROOT, "\r  ingest %,d in %.1f s (%.0f/s)%n", n, seconds, n / seconds);
     r.put("ingestMemoriesPerSecond", ScaleBench.round(n / seconds));
+    // What an application does after a bulk import (or what the store does on its own once idle):
+    // maintain() merges the index into one segment, which searches walk fastest.
+    r.set("storeIndexAsLoaded", segments(dir));
+    long m0 = System.nanoTime();
+    try (MemoryStore store = open(dir, embedder)) {
+      r.put("compacted", store.maintain().compacted());
+    }
+    double maintainSeconds = (System.nanoTime() - m0) / 1e9;
+    r.put("maintainSeconds", ScaleBench.round(maintainSeconds));
     r.set("storeIndex", segments(dir));
+    log.printf(
+        Locale.ROOT,
+        "  maintain() after the load: %.1f s, segments %d -> %d%n",
+        maintainSeconds,
+        r.get("storeIndexAsLoaded").get("segments").asInt(),
+        r.get("storeIndex").get("segments").asInt());
 
     // The floor's index: the same passages and vectors, one user field, Lucene's defaults.
     List<float[]> vectors = new ArrayList<>(n);
@@ -301,7 +316,8 @@ final class ShapeBench {
         new StringBuilder(
             "| memories | shape | Engram hybrid p50 / p99 ms | floor p50 ms (kNN + BM25) |"
                 + " Engram / floor | in-memory peer p50 ms | ingest / s |"
-                + " segments (floor's) |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
+                + " segments, as loaded → after maintain() (floor's) | maintain() s |\n"
+                + "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var size : shapes.get("sizes")) {
       for (String shape : List.of("many-users", "one-user")) {
         var s = size.get(shape);
@@ -312,7 +328,8 @@ final class ShapeBench {
         sb.append(
             String.format(
                 Locale.ROOT,
-                "| %,d | %s | %.2f / %.2f | %.2f (%.2f + %.2f) | %.1f× | %s | %,.0f | %d (%d) |%n",
+                "| %,d | %s | %.2f / %.2f | %.2f (%.2f + %.2f) | %.1f× | %s | %,.0f | %d → %d (%d) |"
+                    + " %.1f |%n",
                 size.get("memories").asInt(),
                 shape.equals("one-user") ? "one user" : s.get("users").asInt() + " users",
                 l.get("engramHybrid").get("p50").asDouble(),
@@ -326,8 +343,10 @@ final class ShapeBench {
                     : String.format(
                         Locale.ROOT, "%.2f", l.get("inMemoryPeer").get("p50").asDouble()),
                 s.get("ingestMemoriesPerSecond").asDouble(),
+                s.get("storeIndexAsLoaded").get("segments").asInt(),
                 s.get("storeIndex").get("segments").asInt(),
-                s.get("floorIndex").get("segments").asInt()));
+                s.get("floorIndex").get("segments").asInt(),
+                s.get("maintainSeconds").asDouble()));
       }
     }
     return sb.toString();

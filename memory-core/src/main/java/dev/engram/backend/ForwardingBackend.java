@@ -65,6 +65,11 @@ public class ForwardingBackend implements MemoryBackend {
   }
 
   @Override
+  public boolean compact() {
+    return delegate.compact();
+  }
+
+  @Override
   public Set<BackendCapability> capabilities() {
     return delegate.capabilities();
   }

@@ -92,6 +92,17 @@ public interface MemoryBackend extends AutoCloseable {
     return OwnerLease.NONE;
   }
 
+  /**
+   * Reorganises storage for search after many writes, if the backend sees a gain worth the cost,
+   * and returns when it is done; called by {@code MemoryStore.maintain()}. Reads and writes go on
+   * meanwhile. The default does nothing: right for backends that manage their own layout.
+   *
+   * @return whether anything was reorganised
+   */
+  default boolean compact() {
+    return false;
+  }
+
   /** What this backend offers beyond the core contract; default none. */
   default Set<BackendCapability> capabilities() {
     return Set.of();

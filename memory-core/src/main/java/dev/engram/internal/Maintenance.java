@@ -217,7 +217,9 @@ final class Maintenance {
         break;
       }
     }
-    return new MaintenanceReport(now, scanned, archived, promoted);
+    // Last: the pass's own writes are then part of what is reorganised.
+    boolean compacted = !core.isClosed() && core.backend.compact();
+    return new MaintenanceReport(now, scanned, archived, promoted, compacted);
   }
 
   /**

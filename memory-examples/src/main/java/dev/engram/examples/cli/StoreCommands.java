@@ -43,14 +43,16 @@ final class StoreCommands {
                   .put("scanned", r.scanned())
                   .put("archived", r.archived())
                   .put("promoted", r.promoted())
+                  .put("compacted", r.compacted())
                   .toPrettyString());
         } else {
           out.printf(
               Locale.ROOT,
-              "scanned %d, archived %d, moved tier %d%n",
+              "scanned %d, archived %d, moved tier %d%s%n",
               r.scanned(),
               r.archived(),
-              r.promoted());
+              r.promoted(),
+              r.compacted() ? "; index merged for search" : "");
         }
       }
       return 0;

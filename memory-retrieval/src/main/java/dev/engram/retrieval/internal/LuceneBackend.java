@@ -54,7 +54,6 @@ import org.apache.lucene.search.SortedNumericSelector;
 import org.apache.lucene.search.SortedSetSelector;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TermRangeQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.BytesRef;
@@ -123,6 +122,10 @@ public final class LuceneBackend implements MemoryBackend {
   private final boolean readOnly;
   private long lastSequence;
   private boolean dirty;
+
+  /** Writes were committed since the last idle tick looked at the index's segments. */
+  private boolean wroteSinceIdle;
+
   private volatile String failure;
   private volatile boolean closed;
 
@@ -134,9 +137,6 @@ public final class LuceneBackend implements MemoryBackend {
       throw new StoreIOException("cannot open the store at " + dir + ": " + e.getMessage(), e);
     }
   }
-
-  /** How often a read-only open starts again because the writing process committed meanwhile. */
-  private static final int READ_ONLY_ATTEMPTS = 10;
 
   /**
    * Opens the store in {@code dir} read-only: without its lock, so while another process writes it,
@@ -150,63 +150,7 @@ public final class LuceneBackend implements MemoryBackend {
    * @throws dev.engram.IncompatibleStoreException if the store was built differently
    */
   public static LuceneBackend openReadOnly(Path dir, Options options) {
-    Exception last = null;
-    for (int attempt = 1; attempt <= READ_ONLY_ATTEMPTS; attempt++) {
-      long before = lastCommit(dir);
-      LuceneBackend opened;
-      try {
-        opened = new LuceneBackend(dir, options, true);
-      } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
-        last = e; // a commit of the writer removed a file we were about to read: again
-        continue;
-      } catch (dev.engram.StoreCorruptedException e) {
-        // Lucene reports a file that a merge of the writer deleted under us as a corrupt index
-        // ("Problem reading index", caused by NoSuchFileException): that is a race with a commit,
-        // not damage, when the file is missing or the writer has committed since.
-        // A file missing from an unchanged commit is damage once the attempts are used up.
-        if (lastCommit(dir) != before || (causedByMissingFile(e) && attempt < READ_ONLY_ATTEMPTS)) {
-          last = e;
-          continue;
-        }
-        throw e;
-      } catch (IOException e) {
-        throw new StoreIOException(
-            "cannot open the store at " + dir + " read-only: " + e.getMessage(), e);
-      }
-      if (lastCommit(dir) == before) {
-        return opened;
-      }
-      opened.close();
-    }
-    throw new StoreIOException(
-        "cannot open the store at "
-            + dir
-            + " read-only: the process writing it committed during each of "
-            + READ_ONLY_ATTEMPTS
-            + " attempts"
-            + (last == null ? "" : " (" + last.getMessage() + ")")
-            + "; try again",
-        last);
-  }
-
-  private static boolean causedByMissingFile(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.nio.file.NoSuchFileException
-          || t instanceof java.io.FileNotFoundException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The generation of the index's last commit, or -1 if it cannot be listed. */
-  private static long lastCommit(Path dir) {
-    try (var files = java.nio.file.Files.list(dir.resolve("index"))) {
-      return org.apache.lucene.index.SegmentInfos.getLastCommitGeneration(
-          files.map(p -> p.getFileName().toString()).toArray(String[]::new));
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return ReadOnlyOpen.open(dir, () -> new LuceneBackend(dir, options, true));
   }
 
   private LuceneBackend(Path dir, Options options, boolean readOnly) throws IOException {
@@ -562,16 +506,85 @@ public final class LuceneBackend implements MemoryBackend {
     if (closed || failure != null || options.raw()) {
       return;
     }
+    boolean idle = false;
+    boolean merged = false;
     writeLock.lock();
     try {
-      if (dirty && !closed) {
+      if (closed) {
+        return;
+      }
+      if (dirty) {
         commitLocked();
+        wroteSinceIdle = true;
+      } else {
+        idle = true; // nothing written for a whole interval
+        if (index.writer.hasUncommittedChanges()) {
+          // A merge finished since the last commit: keep it, so a reopen does not redo it.
+          commitLocked();
+          merged = true;
+        }
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("periodic commit of {} failed; the operation log still holds every change", dir, e);
+      return;
     } finally {
       writeLock.unlock();
     }
+    if (idle) {
+      whenIdle(merged);
+    }
+  }
+
+  /** See {@link LuceneIndex#whenIdle}; on the commit thread. */
+  private void whenIdle(boolean merged) {
+    boolean wrote = wroteSinceIdle;
+    wroteSinceIdle = false;
+    try {
+      index.whenIdle(merged, wrote);
+    } catch (IOException | RuntimeException e) {
+      if (!closed) {
+        LOG.warn("could not merge the index of {} while idle; searches are unaffected", dir, e);
+      }
+    }
+  }
+
+  /**
+   * Merges the index into one segment if enough was written since it last was ({@link
+   * LuceneIndex#worthCompacting}), and returns once readers see it and it is committed. The store
+   * also does this on its own after a commit interval without writes.
+   */
+  @Override
+  public boolean compact() {
+    if (readOnly || options.raw()) {
+      return false;
+    }
+    checkUsable();
+    try {
+      if (!index.compactIfWorthIt()) {
+        return false;
+      }
+      writeLock.lock();
+      try {
+        checkUsable();
+        commitLocked();
+      } finally {
+        writeLock.unlock();
+      }
+      return true;
+    } catch (org.apache.lucene.store.AlreadyClosedException e) {
+      checkOpen(); // closed meanwhile: the merge was abandoned, which loses nothing
+      throw e;
+    } catch (IOException e) {
+      checkOpen();
+      throw new StoreIOException(
+          "could not merge the index of " + dir + ": " + e.getMessage() + "; nothing was lost", e);
+    }
+  }
+
+  /** Segments that searches walk now (tests and benchmarks). */
+  public int segmentCount() {
+    checkOpen();
+    return index.segmentCount();
   }
 
   private void commitQuietly(String why) {
@@ -725,7 +738,7 @@ public final class LuceneBackend implements MemoryBackend {
                   .add(LuceneIndex.MEMORIES, Occur.FILTER)
                   .add(FilterTranslator.translate(query.filter()), Occur.FILTER);
           if (query.afterCreatedAt() != null) {
-            q.add(resumeAfter(query), Occur.FILTER);
+            q.add(LuceneDocuments.resumeAfter(query), Occur.FILTER);
           }
           boolean desc = query.descending();
           Sort sort =
@@ -739,30 +752,6 @@ public final class LuceneBackend implements MemoryBackend {
           }
           return out;
         });
-  }
-
-  /** createdAt after the resume point, or equal with a later id (reversed when descending). */
-  private static Query resumeAfter(ListQuery query) {
-    long at = LuceneDocuments.nanos(query.afterCreatedAt());
-    BytesRef id = new BytesRef(query.afterId().value());
-    Query later =
-        query.descending()
-            ? LongField.newRangeQuery("createdAt", Long.MIN_VALUE, at - 1)
-            : LongField.newRangeQuery("createdAt", at + 1, Long.MAX_VALUE);
-    Query sameTimeLaterId =
-        new BooleanQuery.Builder()
-            .add(LongField.newExactQuery("createdAt", at), Occur.FILTER)
-            .add(
-                query.descending()
-                    ? new TermRangeQuery(Fields.ID, null, id, true, false)
-                    : new TermRangeQuery(Fields.ID, id, null, false, true),
-                Occur.FILTER)
-            .build();
-    return new BooleanQuery.Builder()
-        .add(later, Occur.SHOULD)
-        .add(sameTimeLaterId, Occur.SHOULD)
-        .setMinimumNumberShouldMatch(1)
-        .build();
   }
 
   @Override

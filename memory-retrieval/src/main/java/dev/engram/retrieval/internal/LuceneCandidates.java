@@ -17,7 +17,6 @@ import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
@@ -78,7 +77,7 @@ final class LuceneCandidates {
                 + embedder.dimension());
       }
       vectorTop =
-          s.search(new KnnFloatVectorQuery(Fields.VECTOR, v, query.depth(), filter), query.depth());
+          s.search(new ScopedKnnQuery(Fields.VECTOR, v, query.depth(), filter), query.depth());
     }
     Map<Integer, Memory> records = decode(s, lexicalTop, vectorTop);
     List<Candidate> lexical = List.of();

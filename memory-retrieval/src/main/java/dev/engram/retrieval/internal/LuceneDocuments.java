@@ -1,5 +1,6 @@
 package dev.engram.retrieval.internal;
 
+import dev.engram.backend.ListQuery;
 import dev.engram.backend.MemoryCodec;
 import dev.engram.history.HistoryEvent;
 import dev.engram.memory.Memory;
@@ -20,6 +21,10 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermRangeQuery;
 import org.apache.lucene.util.BytesRef;
 
 /** Builds the Lucene documents of memories and history events. */
@@ -193,5 +198,29 @@ final class LuceneDocuments {
       }
       default -> throw new IllegalArgumentException("unexpected metadata value " + value);
     }
+  }
+
+  /** createdAt after the resume point, or equal with a later id (reversed when descending). */
+  static Query resumeAfter(ListQuery query) {
+    long at = nanos(query.afterCreatedAt());
+    BytesRef id = new BytesRef(query.afterId().value());
+    Query later =
+        query.descending()
+            ? LongField.newRangeQuery("createdAt", Long.MIN_VALUE, at - 1)
+            : LongField.newRangeQuery("createdAt", at + 1, Long.MAX_VALUE);
+    Query sameTimeLaterId =
+        new BooleanQuery.Builder()
+            .add(LongField.newExactQuery("createdAt", at), Occur.FILTER)
+            .add(
+                query.descending()
+                    ? new TermRangeQuery(Fields.ID, null, id, true, false)
+                    : new TermRangeQuery(Fields.ID, id, null, false, true),
+                Occur.FILTER)
+            .build();
+    return new BooleanQuery.Builder()
+        .add(later, Occur.SHOULD)
+        .add(sameTimeLaterId, Occur.SHOULD)
+        .setMinimumNumberShouldMatch(1)
+        .build();
   }
 }
