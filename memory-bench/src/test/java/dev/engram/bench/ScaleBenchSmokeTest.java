@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +99,10 @@ class ScaleBenchSmokeTest {
       assertEquals(10, s.get("latencyMs").get("engramHybrid").get("calls").asInt(), shape);
       assertEquals(5, s.get("latencyMs").get("inMemoryPeer").get("calls").asInt(), shape);
       assertTrue(s.get("engramOverFloorP50").asDouble() > 0, shape);
+      // One measured run: each query's best run is its only one.
+      JsonNode hybrid = s.get("latencyMs").get("engramHybrid");
+      assertEquals(
+          hybrid.get("p99").asDouble(), hybrid.get("bestPerQuery").get("p99").asDouble(), shape);
       assertTrue(s.get("storeIndex").get("segments").asInt() >= 1, shape);
       // maintain() after the load leaves one segment, or the load's if merging was not worth it.
       int asLoaded = s.get("storeIndexAsLoaded").get("segments").asInt();
@@ -114,6 +119,13 @@ class ScaleBenchSmokeTest {
     assertEquals(1, size.get("one-user").get("users").asInt());
     assertEquals(2, size.get("many-users").get("users").asInt());
     assertTrue(ShapeBench.table(report.get("shapes")).contains("| one user |"));
+  }
+
+  @Test
+  void bestPerQuery_takesEachQuerysFastestRun() {
+    // Two rounds over three queries, recorded round by round.
+    List<Double> timings = List.of(5.0, 1.0, 9.0, 4.0, 2.0, 30.0);
+    assertEquals(List.of(4.0, 1.0, 9.0), ShapeBench.bestPerQuery(timings, 3));
   }
 
   @Test
