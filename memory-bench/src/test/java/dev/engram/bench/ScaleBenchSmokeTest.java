@@ -1,6 +1,7 @@
 package dev.engram.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,6 +127,8 @@ class ScaleBenchSmokeTest {
     // Two rounds over three queries, recorded round by round.
     List<Double> timings = List.of(5.0, 1.0, 9.0, 4.0, 2.0, 30.0);
     assertEquals(List.of(4.0, 1.0, 9.0), ShapeBench.bestPerQuery(timings, 3));
+    assertThrows(
+        IllegalArgumentException.class, () -> ShapeBench.bestPerQuery(List.of(1.0, 2.0), 3));
   }
 
   @Test
